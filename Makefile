@@ -1,0 +1,81 @@
+# Candor. `make demo` to try it, `make test` to test it.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: help venv demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
+
+help:
+	@echo "make demo    - run Candor on SQLite with demo data, a Celery worker and beat"
+	@echo "make test    - the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL honoured)"
+	@echo "make lint | migrations-check | deploy-check | compose-check | bench | screenshots"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) scripts/run_demo.py
+
+seed: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+web: $(STAMP)
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: $(STAMP)
+	mkdir -p var
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser and not services" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r config core candidates hiring feedback
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+deploy-check: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=candor.example.com \
+	DATABASE_URL=sqlite:///:memory: \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+compose-check:
+	docker-compose config -q
+
+bench: $(STAMP)
+	$(PY) manage.py bench
+
+bench-smoke: $(STAMP)
+	$(PY) -m pytest -m bench
+
+screenshots: $(STAMP)
+	CANDOR_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -m browser -k journey
+
+clean:
+	rm -rf var staticfiles artifacts .pytest_cache

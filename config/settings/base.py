@@ -1,0 +1,238 @@
+"""Settings shared by every environment. Values come from env vars (django-environ)."""
+
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+from csp.constants import NONE, SELF
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "axes",
+    "csp",
+    "core",
+    "candidates",
+    "hiring",
+    "feedback",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Axes must be last: it turns lockouts into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.candor",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'candor.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and an IMMEDIATE transaction mode let the web app, the worker and
+    # beat share one SQLite file without "database is locked" errors.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+USE_I18N = True
+USE_TZ = True
+# The organisation's time zone: the default send time ("next business morning")
+# and deadlines are computed in it.
+TIME_ZONE = env("CANDOR_TIME_ZONE", default="Europe/London")
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Email. EMAIL_URL is e.g. smtp://user:pass@host:587 or smtp+tls://..., consolemail://.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://127.0.0.1:1025")
+vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Candor <feedback@candor.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Sessions and cookies: safe defaults everywhere; production adds Secure.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): no inline scripts or styles, nothing
+# from another origin. htmx's own indicator styles are switched off in base.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Login throttling (django-axes): 5 failures per username and IP lock out for an hour.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Celery. Redis in production; the demo uses the filesystem transport (local.py).
+CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CELERY_TASK_IGNORE_RESULT = True
+# Exactly-once relies on late acks: a task whose worker dies is redelivered,
+# and the row's conditional state change makes the second run a no-op.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+
+# Every periodic job lives here. Nothing waits in the broker for long: future
+# sends are rows with a due time, and these sweeps hand out the due ids.
+CELERY_BEAT_SCHEDULE = {
+    # Approved letters whose send time has come (and leases that expired).
+    "letters-sweep": {
+        "task": "feedback.tasks.letters_sweep_task",
+        "schedule": 60.0,
+    },
+    # Reapply reminders. Due times are in each candidate's time zone, so the
+    # sweep runs every 15 minutes rather than once a day at one hour; it reads
+    # only due rows through a partial index, so it costs almost nothing.
+    "reminders-sweep": {
+        "task": "feedback.tasks.reminders_sweep_task",
+        "schedule": 15 * 60.0,
+    },
+    # Answers to candidates' requests for more detail, once HR approved them.
+    "answers-sweep": {
+        "task": "feedback.tasks.answers_sweep_task",
+        "schedule": 60.0,
+    },
+    # No ghosting: a morning digest of late letters and unanswered requests.
+    "late-digest": {
+        "task": "feedback.tasks.late_digest_task",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
+    },
+    # Retention: erase candidates inactive past CANDOR_RETENTION_DAYS.
+    "retention": {
+        "task": "feedback.tasks.retention_sweep_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
+
+# Candor's own settings.
+CANDOR_ORG_NAME = env("CANDOR_ORG_NAME", default="Example Ltd")
+# Absolute base URL used in emails (links cannot be relative there).
+CANDOR_BASE_URL = env("CANDOR_BASE_URL", default="http://127.0.0.1:8000")
+CANDOR_HR_EMAIL = env("CANDOR_HR_EMAIL", default="hr@candor.example")
+CANDOR_CAREERS_URL = env("CANDOR_CAREERS_URL", default="")
+# Letters are sent by default at this local hour on the next business day.
+CANDOR_SEND_HOUR = env.int("CANDOR_SEND_HOUR", default=9)
+# Candidate links (signed) expire after this many days.
+CANDOR_LINK_MAX_AGE_DAYS = env.int("CANDOR_LINK_MAX_AGE_DAYS", default=365)
+# Personal data of inactive candidates is erased after this many days.
+CANDOR_RETENTION_DAYS = env.int("CANDOR_RETENTION_DAYS", default=730)
+# Days a decider has to answer a candidate's request for more detail.
+CANDOR_REQUEST_DEADLINE_DAYS = env.int("CANDOR_REQUEST_DEADLINE_DAYS", default=5)
+# Sending: tries before a letter is marked failed, and the lease after which a
+# claimed but unsent row is handed out again.
+CANDOR_SEND_MAX_RETRIES = env.int("CANDOR_SEND_MAX_RETRIES", default=5)
+CANDOR_SEND_LEASE_SECONDS = env.int("CANDOR_SEND_LEASE_SECONDS", default=600)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,12 @@
+from django.conf import settings
+
+from . import roles
+
+
+def candor(request):
+    user = request.user if hasattr(request, "user") else None
+    return {
+        "org_name": settings.CANDOR_ORG_NAME,
+        "is_hr": bool(user and roles.is_hr(user)),
+        "is_hiring_manager": bool(user and roles.is_hiring_manager(user)),
+    }

@@ -1,0 +1,249 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class DeliveryStatus(models.TextChoices):
+    """States shared by everything Candor emails to a candidate.
+
+    A row is *scheduled* with a due time (``send_after``); the sweep hands its id
+    to a worker and leases it (``claimed_until``); the worker moves it
+    scheduled → sending → sent with conditional updates, so that a second run of
+    the same task finds nothing to do.
+    """
+
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Deliverable(models.Model):
+    send_after = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Stable per row: a redelivered send carries the same Message-ID.
+    message_id = models.CharField(max_length=200, blank=True)
+    # The exact message that went out.
+    sent_subject = models.CharField(max_length=300, blank=True)
+    sent_text = models.TextField(blank=True)
+    sent_html = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class LetterTemplate(models.Model):
+    """Subject, text and HTML of feedback letters, with {named} placeholders.
+
+    The text template drafts each letter; HR edits the draft; the HTML template
+    lays the edited letter out for HTML mail, where ``{letter}`` is the letter.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    is_default = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_template"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FeedbackLetter(Deliverable):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        SCHEDULED = "scheduled", "Approved, scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    EDITABLE = (Status.DRAFT, Status.IN_REVIEW)
+
+    # Names the letter in signed links and Message-IDs: no personal data.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    decision = models.OneToOneField("hiring.Decision", on_delete=models.PROTECT, related_name="letter")
+    application = models.ForeignKey("hiring.Application", on_delete=models.PROTECT, related_name="letters")
+    template = models.ForeignKey(
+        LetterTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="letters"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    deadline = models.DateTimeField(help_text="The letter must be sent by then.")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        indexes = [
+            # The send sweep reads only scheduled rows, by due time.
+            models.Index(fields=["send_after"], condition=Q(status="scheduled"), name="letter_due_idx"),
+            models.Index(fields=["status", "deadline"], name="letter_status_deadline_idx"),
+            models.Index(fields=["claimed_until"], condition=Q(status="sending"), name="letter_sending_idx"),
+        ]
+
+    def __str__(self):
+        return f"Letter #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("feedback:letter_edit", args=[self.pk])
+
+    @property
+    def editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+class ReapplyReminder(Deliverable):
+    """ "Remind me when I can reapply": a row due on the reapply date."""
+
+    application = models.OneToOneField(
+        "hiring.Application", on_delete=models.CASCADE, related_name="reapply_reminder"
+    )
+    candidate = models.ForeignKey(
+        "candidates.Candidate", on_delete=models.CASCADE, related_name="reapply_reminders"
+    )
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED)
+    opted_in_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["send_after"], condition=Q(status="scheduled"), name="reminder_due_idx"),
+            models.Index(
+                fields=["claimed_until"], condition=Q(status="sending"), name="reminder_sending_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reminder #{self.pk}"
+
+
+class FeedbackRequest(Deliverable):
+    """A candidate's request for more detail, answered by the decider, reviewed by HR."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the decider"
+        IN_REVIEW = "in_review", "Answered, in HR review"
+        SCHEDULED = "scheduled", "Approved, scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    letter = models.ForeignKey(FeedbackLetter, on_delete=models.CASCADE, related_name="requests")
+    question = models.TextField(max_length=2000)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    asked_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_reason = models.TextField(blank=True)
+    decider_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        indexes = [
+            models.Index(fields=["send_after"], condition=Q(status="scheduled"), name="request_due_idx"),
+            models.Index(fields=["status", "deadline"], name="request_status_deadline_idx"),
+        ]
+
+    def __str__(self):
+        return f"Request #{self.pk}"
+
+
+class CandidateRating(models.Model):
+    """How useful the candidate found the feedback (1-5), one per letter."""
+
+    letter = models.OneToOneField(FeedbackLetter, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="candidate_rating_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.score}/5"
+
+
+class ReapplyAnswer(models.Model):
+    """On reapplying: what the candidate worked on since, against one earlier point."""
+
+    application = models.ForeignKey(
+        "hiring.Application", on_delete=models.CASCADE, related_name="reapply_answers"
+    )
+    point = models.ForeignKey("hiring.FeedbackPoint", null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField(max_length=4000)
+
+    class Meta:
+        ordering = ["point__position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "point"], name="reapply_answer_unique"),
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class Phrase(models.Model):
+    """A phrase list entry that extends the built-in quality check (admin-editable)."""
+
+    class Category(models.TextChoices):
+        BOILERPLATE = "boilerplate", "Boilerplate"
+        PERSONAL_ATTRIBUTE = "personal_attribute", "Personal attribute"
+
+    category = models.CharField(max_length=24, choices=Category.choices)
+    pattern = models.CharField(
+        max_length=200,
+        help_text="Words to flag. Matched case-insensitively on word boundaries; "
+        "use * for any word ending (e.g. 'old-school*').",
+    )
+    message = models.CharField(max_length=300)
+    suggestion = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["category", "pattern"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "pattern"], name="phrase_unique"),
+        ]
+
+    def __str__(self):
+        return self.pattern
