@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+pytest_plugins = ["core.testing.fixtures"]
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

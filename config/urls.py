@@ -14,7 +14,10 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("candidates.urls")),
     path("", include("hiring.urls")),
     path("", include("feedback.urls")),
+    path("", include("feedback.urls_requests")),
+    path("", include("feedback.urls_privacy")),
     path("c/", include("feedback.urls_candidate")),
 ]

@@ -21,8 +21,10 @@ from hiring.tests.factories import (
 
 CASE_MODULES = (
     "core.tests.authz_cases",
+    "candidates.tests.authz_cases",
     "hiring.tests.authz_cases",
     "feedback.tests.authz_cases",
+    "feedback.tests.authz_candidate_cases",
 )
 IGNORED_NAMESPACES = {"admin"}
 

@@ -1,0 +1,1 @@
+"""Shared pytest fixtures for real services: an SMTP sink, Celery workers. Registered in conftest.py."""

@@ -1,0 +1,5 @@
+"""Requests for more detail: the decider answers, HR reviews."""
+
+app_name = "requests"
+
+urlpatterns = []
