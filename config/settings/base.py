@@ -234,5 +234,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Axes logs its banner at INFO on every start; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
