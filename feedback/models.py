@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from .placeholders import validate_template
+
 
 class DeliveryStatus(models.TextChoices):
     """States shared by everything Candor emails to a candidate.
@@ -67,6 +69,10 @@ class LetterTemplate(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # An unknown placeholder is refused here (forms and admin), not when a letter is sent.
+        validate_template(subject=self.subject, body_text=self.body_text, body_html=self.body_html)
 
 
 class FeedbackLetter(Deliverable):

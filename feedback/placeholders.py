@@ -1,0 +1,182 @@
+# ruff: noqa: E501  (letter templates are prose: one paragraph per line)
+"""Named placeholders of letter templates: which exist, checking them, filling them in.
+
+Templates use ``{name}`` (``{{`` and ``}}`` for literal braces). Only plain
+names from the lists below are allowed: no attribute access, indexing, format
+specs or conversions, so a template cannot reach into Python objects, and an
+unknown name is refused when the template is saved, not when a letter is sent.
+"""
+
+from string import Formatter
+
+from django.core.exceptions import ValidationError
+
+# Filled in when a letter is drafted (subject and text template).
+LETTER_PLACEHOLDERS = {
+    "candidate_first_name": "The candidate's first name, for the greeting.",
+    "candidate_name": "The candidate's full name.",
+    "job_title": "The job's title.",
+    "team": "The job's team (the organisation's name if the job has none).",
+    "progress": "How far the candidate got, computed from the pipeline, as one or two sentences.",
+    "points": "The decider's feedback points, grouped by criterion: what we saw and what "
+    "would have been stronger.",
+    "reapply_date": "The first day the candidate may apply again, e.g. Monday 3 August 2026.",
+    "decider_name": "The full name of the person who made the decision.",
+    "decider_first_name": "The first name of the person who made the decision.",
+    "org_name": "The organisation's name.",
+    "hr_email": "The HR team's email address.",
+}
+# The subject is one line: the multi-line parts are not offered.
+SUBJECT_PLACEHOLDERS = {
+    name: LETTER_PLACEHOLDERS[name]
+    for name in (
+        "candidate_first_name",
+        "candidate_name",
+        "job_title",
+        "team",
+        "decider_name",
+        "decider_first_name",
+        "org_name",
+    )
+}
+# Filled in when the HTML part of the email is built from the edited letter.
+HTML_PLACEHOLDERS = {
+    "letter": "The letter as HR edited it, laid out as paragraphs and lists (required).",
+    "subject": "The letter's subject.",
+    "candidate_page_url": "The candidate's own page: the letter, ask for more detail, rate it, "
+    "reapply reminder.",
+    "unsubscribe_url": "One-click unsubscribe.",
+    **{
+        name: LETTER_PLACEHOLDERS[name]
+        for name in (
+            "candidate_first_name",
+            "candidate_name",
+            "job_title",
+            "team",
+            "reapply_date",
+            "decider_name",
+            "decider_first_name",
+            "org_name",
+            "hr_email",
+        )
+    },
+}
+HTML_REQUIRED = ("letter",)
+
+
+class PlaceholderError(ValueError):
+    """A template that uses an unknown placeholder or has unbalanced braces."""
+
+
+def _parse(template: str) -> list[tuple[str, str | None]]:
+    """[(literal text, placeholder name or None)], or PlaceholderError."""
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError as exc:
+        raise PlaceholderError(
+            f"The braces do not match ({exc}). Write {{{{ and }}}} for a literal brace."
+        ) from exc
+    parts = []
+    for literal, field, spec, conversion in parsed:
+        if field is None:
+            parts.append((literal, None))
+            continue
+        if field == "" or spec or conversion:
+            shown = (
+                "{" + field + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
+            )
+            raise PlaceholderError(f"Unknown placeholder {shown}: write a plain name such as {{job_title}}.")
+        parts.append((literal, field))
+    return parts
+
+
+def placeholders_in(template: str) -> list[str]:
+    return [name for _, name in _parse(template) if name is not None]
+
+
+def validate_placeholders(template: str, allowed: dict, *, required=()) -> None:
+    """Raise PlaceholderError naming every unknown placeholder (and missing required ones)."""
+    used = placeholders_in(template)
+    unknown = sorted({name for name in used if name not in allowed})
+    if unknown:
+        names = ", ".join("{" + name + "}" for name in unknown)
+        word = "placeholder" if len(unknown) == 1 else "placeholders"
+        raise PlaceholderError(f"Unknown {word} {names}. Use only the placeholders listed on this page.")
+    missing = [name for name in required if name not in used]
+    if missing:
+        names = ", ".join("{" + name + "}" for name in missing)
+        raise PlaceholderError(f"The template must contain {names}.")
+
+
+def validate_template(*, subject: str, body_text: str, body_html: str) -> None:
+    """Raise ValidationError with one message per field that uses a wrong placeholder."""
+    errors = {}
+    for field, value, allowed, required in (
+        ("subject", subject, SUBJECT_PLACEHOLDERS, ()),
+        ("body_text", body_text, LETTER_PLACEHOLDERS, ()),
+        ("body_html", body_html, HTML_PLACEHOLDERS, HTML_REQUIRED),
+    ):
+        try:
+            validate_placeholders(value or "", allowed, required=required)
+        except PlaceholderError as exc:
+            errors[field] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+
+
+def render(template: str, values: dict) -> str:
+    """Fill in the placeholders. Values are used as given: escape them first for HTML."""
+    out = []
+    for literal, name in _parse(template):
+        out.append(literal)
+        if name is not None:
+            if name not in values:
+                raise PlaceholderError(f"Unknown placeholder {{{name}}}.")
+            out.append(str(values[name]))
+    return "".join(out)
+
+
+# The built-in template (also created by migration 0002 as the default row).
+DEFAULT_NAME = "Standard feedback letter"
+DEFAULT_SUBJECT = "Feedback on your application for {job_title}"
+DEFAULT_TEXT = """Dear {candidate_first_name},
+
+Thank you for interviewing with us for the {job_title} role. We have decided not to offer you the job this time, and we would like to tell you why, as specifically as we can.
+
+{progress}
+
+{decider_name}, who made the decision, noted these points:
+
+{points}
+
+You are welcome to apply again from {reapply_date}. If you do, you may ask to be interviewed by people who did not interview you this time.
+
+If you would like more detail on any of these points, open your feedback page from the link at the end of this email and choose "Ask for more detail". Your question goes to {decider_name}, and the answer comes back to you through our HR team.
+
+Best regards,
+
+{decider_name}
+Sent on behalf of {decider_first_name} by the HR team at {org_name} ({hr_email})"""
+DEFAULT_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{subject}</title>
+</head>
+<body style="margin:0; padding:0; background:#f4f4f4;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f4f4f4;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px; width:100%; background:#ffffff;">
+<tr><td style="padding:28px 32px; font-family:Arial, Helvetica, sans-serif; font-size:16px; line-height:1.5; color:#222222;">
+{letter}
+</td></tr>
+<tr><td style="padding:20px 32px; border-top:1px solid #dddddd; font-family:Arial, Helvetica, sans-serif; font-size:15px; line-height:1.5; color:#222222;">
+<p style="margin:0 0 12px;"><a href="{candidate_page_url}" style="color:#0b57d0;">Open your feedback page</a> to ask for more detail, tell us how useful this feedback was, or ask us to remind you when you can reapply.</p>
+<p style="margin:0; font-size:13px; color:#555555;">{org_name} &middot; {hr_email} &middot; <a href="{unsubscribe_url}" style="color:#555555;">Unsubscribe</a></p>
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>"""
