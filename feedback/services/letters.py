@@ -1,23 +1,440 @@
-"""Feedback letter services. STUB owned by the letters work: replace the body, keep the signature."""
+"""Feedback letter services: draft, edit, check, approve and schedule, cancel, retry.
+
+Statuses: a no-hire drafts a letter (``draft``); HR saves edits (``in_review``);
+approval schedules it (``scheduled`` with ``send_after``); the sending sweep
+takes it from there (``sending`` → ``sent`` or ``failed``). Cancelling puts a
+scheduled letter back in review; retrying puts a failed one back in the queue.
+"""
 
 import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from feedback.models import FeedbackLetter
+from core.audit import audit_record
+from core.dates import add_business_days, end_of_local_day, next_business_morning, org_tz
+from core.models import AuditEvent
+from feedback import placeholders, quality
+from feedback.models import FeedbackLetter, LetterTemplate
+from feedback.progress import application_progress, human_date, reapply_on
+from hiring.models import Decision, FeedbackPoint
+
+
+class LetterStateError(Exception):
+    """The letter is not in a state that allows this action."""
+
+
+class LetterFindingsError(Exception):
+    """Approval refused: the quality check found problems and no override reason was given."""
+
+    def __init__(self, findings: "LetterFindings"):
+        self.findings = findings
+        count = len(findings)
+        super().__init__(
+            f"The quality check found {count} problem{'s' if count != 1 else ''}. "
+            "Fix the letter, or approve it with a written reason for overriding the check."
+        )
+
+
+# --- Findings ---------------------------------------------------------------
+
+POINT_CATEGORIES = ("no_observation", "no_suggestion")
+
+
+@dataclass(frozen=True)
+class PointFinding:
+    point: FeedbackPoint
+    finding: quality.Finding
+
+
+@dataclass
+class LetterFindings:
+    subject: list = field(default_factory=list)
+    body: list = field(default_factory=list)
+    points: list = field(default_factory=list)  # PointFinding
+
+    def __len__(self) -> int:
+        return len(self.subject) + len(self.body) + len(self.points)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def categories(self) -> list[str]:
+        found = [f.category for f in self.subject + self.body] + [p.finding.category for p in self.points]
+        return sorted(set(found))
+
+
+def text_checker() -> Callable[[str], list]:
+    """The check used for letters: built-in phrases plus HR's own (the Phrase table).
+
+    Loads HR's phrases once, so that checking many letters costs no query per letter.
+    """
+    loader = getattr(quality, "load_db_rules", None) or getattr(quality, "db_rules", None)
+    if loader is not None:
+        rules = loader()
+        return lambda text: quality.check_text(text, extra_rules=rules)
+    return quality.check_text_with_db
+
+
+def text_findings(*, subject: str, body: str, check: Callable[[str], list] | None = None):
+    check = check or text_checker()
+    return check(subject), check(body)
+
+
+def point_findings(points: Iterable[FeedbackPoint]) -> list[PointFinding]:
+    found = []
+    for point in points:
+        result = quality.check_point(point.observation, point.suggestion)
+        for finding in result.get("observation", []) + result.get("suggestion", []):
+            # Wording problems in a point show up in the letter body; here only
+            # a missing observation or suggestion counts.
+            if finding.category in POINT_CATEGORIES:
+                found.append(PointFinding(point=point, finding=finding))
+    return found
+
+
+def letter_findings(
+    *, letter: FeedbackLetter, check: Callable[[str], list] | None = None, subject=None, body=None
+) -> LetterFindings:
+    """Findings in the subject and body (or the given unsaved text), and in the decision's points."""
+    subject_found, body_found = text_findings(
+        subject=letter.subject if subject is None else subject,
+        body=letter.body if body is None else body,
+        check=check,
+    )
+    return LetterFindings(
+        subject=subject_found,
+        body=body_found,
+        points=point_findings(letter.decision.points.all()),
+    )
+
+
+# --- Drafting ---------------------------------------------------------------
+
+
+def letter_message_id(letter: FeedbackLetter) -> str:
+    """A stable Message-ID derived from the letter's public id (no personal data)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] if "@" in address else ""
+    return f"<letter.{letter.public_id}@{domain or 'candor.local'}>"
+
+
+def letter_deadline(*, decision: Decision) -> dt.datetime:
+    """End of the local business day ``feedback_deadline_days`` business days after the decision."""
+    decided_on = decision.decided_at.astimezone(org_tz()).date()
+    return end_of_local_day(add_business_days(decided_on, decision.application.job.feedback_deadline_days))
+
+
+def _first_name(full_name: str) -> str:
+    parts = full_name.split()
+    return parts[0] if parts else full_name
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def points_text(points: Iterable[FeedbackPoint]) -> str:
+    """The points grouped by criterion, in pipeline order, as plain text with "- " lists."""
+    ordered = sorted(
+        points,
+        key=lambda p: (
+            p.criterion.stage.position,
+            p.criterion.position,
+            p.criterion_id,
+            p.position,
+            p.id or 0,
+        ),
+    )
+    groups: dict[int, list[FeedbackPoint]] = {}
+    for point in ordered:
+        groups.setdefault(point.criterion_id, []).append(point)
+    blocks = []
+    for group in groups.values():
+        lines = [_one_line(group[0].criterion.name)]
+        for point in group:
+            lines.append(f"- What we saw: {_one_line(point.observation)}")
+            lines.append(f"  What would have been stronger: {_one_line(point.suggestion)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def decider_name(decision: Decision) -> str:
+    user = decision.decided_by
+    return _one_line(user.get_full_name()) or user.get_username()
+
+
+def letter_values(*, decision: Decision) -> dict:
+    """Values of the placeholders of the subject and text templates."""
+    application = decision.application
+    job = application.job
+    candidate = application.candidate
+    points = decision.points.select_related("criterion__stage")
+    name = decider_name(decision)
+    return {
+        "candidate_first_name": _first_name(_one_line(candidate.name)),
+        "candidate_name": _one_line(candidate.name),
+        "job_title": _one_line(job.title),
+        "team": _one_line(job.team) or settings.CANDOR_ORG_NAME,
+        "progress": application_progress(decision=decision).sentence,
+        "points": points_text(points),
+        "reapply_date": human_date(reapply_on(decision=decision)),
+        "decider_name": name,
+        "decider_first_name": _one_line(decision.decided_by.first_name) or name,
+        "org_name": settings.CANDOR_ORG_NAME,
+        "hr_email": settings.CANDOR_HR_EMAIL,
+    }
+
+
+def default_template() -> LetterTemplate | None:
+    return LetterTemplate.objects.filter(is_default=True).first() or LetterTemplate.objects.first()
+
+
+def _render_draft(template: LetterTemplate | None, values: dict) -> tuple[str, str]:
+    subject_tpl = template.subject if template else placeholders.DEFAULT_SUBJECT
+    text_tpl = template.body_text if template else placeholders.DEFAULT_TEXT
+    try:
+        subject = placeholders.render(subject_tpl, values)
+        body = placeholders.render(text_tpl, values)
+    except placeholders.PlaceholderError:
+        # A template saved around the form's check: fall back to the built-in one.
+        subject = placeholders.render(placeholders.DEFAULT_SUBJECT, values)
+        body = placeholders.render(placeholders.DEFAULT_TEXT, values)
+    return _one_line(subject)[:300], body.strip()
 
 
 @transaction.atomic
-def letter_draft(*, decision) -> FeedbackLetter:
+def letter_draft(*, decision: Decision) -> FeedbackLetter:
     """Draft the one letter of a no-hire decision (idempotent: returns the existing one)."""
     existing = FeedbackLetter.objects.filter(decision=decision).first()
     if existing:
         return existing
-    return FeedbackLetter.objects.create(
+    if decision.outcome != Decision.Outcome.NO_HIRE:
+        raise LetterStateError("Only a no-hire decision drafts a feedback letter.")
+    template = default_template()
+    subject, body = _render_draft(template, letter_values(decision=decision))
+    letter = FeedbackLetter(
         decision=decision,
         application=decision.application,
-        subject=f"Your application for {decision.application.job.title}",
-        body="(draft)",
-        deadline=timezone.now() + dt.timedelta(days=7),
+        template=template,
+        status=FeedbackLetter.Status.DRAFT,
+        subject=subject,
+        body=body,
+        deadline=letter_deadline(decision=decision),
     )
+    letter.message_id = letter_message_id(letter)
+    letter.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            letter.save()
+    except IntegrityError:
+        # Drafted at the same moment by another request: the database keeps one.
+        return FeedbackLetter.objects.get(decision=decision)
+    audit_record(
+        actor=decision.decided_by, verb="letter.drafted", target=letter, data={"decision": decision.pk}
+    )
+    return letter
+
+
+# --- Review -----------------------------------------------------------------
+
+
+def _locked(letter: FeedbackLetter) -> FeedbackLetter:
+    return FeedbackLetter.objects.select_for_update(of=("self",)).get(pk=letter.pk)
+
+
+def _refuse_unless_editable(letter: FeedbackLetter, action: str) -> None:
+    if not letter.editable:
+        raise LetterStateError(
+            f"This letter is {letter.get_status_display().lower()}: it cannot be {action}."
+        )
+
+
+@transaction.atomic
+def letter_edit(*, letter: FeedbackLetter, by, subject: str, body: str) -> FeedbackLetter:
+    """Save HR's edits; the letter is then in review."""
+    current = _locked(letter)
+    _refuse_unless_editable(current, "edited")
+    before = current.status
+    current.subject = _one_line(subject)
+    current.body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    current.status = FeedbackLetter.Status.IN_REVIEW
+    current.full_clean(validate_unique=False, validate_constraints=False)
+    current.save()
+    audit_record(actor=by, verb="letter.edited", target=current, data={"from_status": before})
+    return current
+
+
+def _send_time(send_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    if send_at is None:
+        return next_business_morning(now)
+    if timezone.is_naive(send_at):
+        raise LetterStateError("The send time needs a time zone.")
+    if send_at <= now:
+        raise LetterStateError("The send time must be in the future.")
+    return send_at
+
+
+@transaction.atomic
+def letter_approve(
+    *, letter: FeedbackLetter, by, send_at: dt.datetime | None = None, override_reason: str = ""
+) -> FeedbackLetter:
+    """Approve and schedule a letter; blocked while findings remain unless a reason is written."""
+    now = timezone.now()
+    current = _locked(letter)
+    _refuse_unless_editable(current, "approved")
+    due = _send_time(send_at, now)
+    reason = override_reason.strip()
+    findings = letter_findings(letter=current)
+    if findings and not reason:
+        raise LetterFindingsError(findings)
+    current.status = FeedbackLetter.Status.SCHEDULED
+    current.send_after = due
+    current.approved_by = by
+    current.approved_at = now
+    current.override_reason = reason if findings else ""
+    current.attempts = 0
+    current.last_error = ""
+    current.claimed_until = None
+    if not current.message_id:
+        current.message_id = letter_message_id(current)
+    current.full_clean(validate_unique=False, validate_constraints=False)
+    current.save()
+    if findings:
+        audit_record(
+            actor=by,
+            verb="letter.override",
+            target=current,
+            reason=reason,
+            data={"findings": len(findings), "categories": findings.categories()},
+        )
+    audit_record(actor=by, verb="letter.approved", target=current)
+    audit_record(actor=by, verb="letter.scheduled", target=current, data={"send_after": due.isoformat()})
+    return current
+
+
+@transaction.atomic
+def letters_bulk_approve(
+    *, letter_ids: Iterable[int], by, send_at: dt.datetime | None = None
+) -> tuple[list[int], dict[int, str]]:
+    """Approve many letters in one go: those without findings are scheduled, the others reported.
+
+    Reads every letter with its points in a few queries, checks them in Python,
+    then writes with one UPDATE and bulk-created audit events: the number of
+    queries does not grow with the number of letters.
+    """
+    now = timezone.now()
+    due = _send_time(send_at, now)
+    wanted = {int(pk) for pk in letter_ids}
+    letters = (
+        FeedbackLetter.objects.select_for_update(of=("self",))
+        .filter(pk__in=wanted)
+        .only("id", "status", "subject", "body", "decision_id")
+        .prefetch_related("decision__points")
+        .order_by("id")
+    )
+    check = text_checker()
+    approved: list[int] = []
+    skipped: dict[int, str] = {}
+    found_ids = set()
+    for letter in letters:
+        found_ids.add(letter.pk)
+        if letter.status not in FeedbackLetter.EDITABLE:
+            skipped[letter.pk] = f"already {letter.get_status_display().lower()}"
+            continue
+        subject_found, body_found = text_findings(subject=letter.subject, body=letter.body, check=check)
+        count = len(subject_found) + len(body_found) + len(point_findings(letter.decision.points.all()))
+        if count:
+            skipped[letter.pk] = (
+                f"{count} finding{'s' if count != 1 else ''}: fix the letter, "
+                "or approve it on its own page with a reason"
+            )
+            continue
+        approved.append(letter.pk)
+    for pk in sorted(wanted - found_ids):
+        skipped[pk] = "not found"
+    if approved:
+        FeedbackLetter.objects.filter(pk__in=approved, status__in=FeedbackLetter.EDITABLE).update(
+            status=FeedbackLetter.Status.SCHEDULED,
+            send_after=due,
+            approved_by=by,
+            approved_at=now,
+            override_reason="",
+            attempts=0,
+            last_error="",
+            claimed_until=None,
+            updated_at=now,
+        )
+        actor = by if getattr(by, "is_authenticated", False) else None
+        target_type = FeedbackLetter._meta.label_lower
+        events = []
+        for pk in approved:
+            events.append(
+                AuditEvent(actor=actor, verb="letter.approved", target_type=target_type, target_id=pk)
+            )
+            events.append(
+                AuditEvent(
+                    actor=actor,
+                    verb="letter.scheduled",
+                    target_type=target_type,
+                    target_id=pk,
+                    data={"send_after": due.isoformat(), "bulk": True},
+                )
+            )
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return approved, skipped
+
+
+@transaction.atomic
+def letter_cancel(*, letter: FeedbackLetter, by) -> FeedbackLetter:
+    """Stop a scheduled letter and put it back in review, unless sending has started."""
+    changed = FeedbackLetter.objects.filter(pk=letter.pk, status=FeedbackLetter.Status.SCHEDULED).update(
+        status=FeedbackLetter.Status.IN_REVIEW,
+        send_after=None,
+        approved_by=None,
+        approved_at=None,
+        override_reason="",
+        updated_at=timezone.now(),
+    )
+    current = FeedbackLetter.objects.get(pk=letter.pk)
+    if not changed:
+        if current.status in (FeedbackLetter.Status.SENDING, FeedbackLetter.Status.SENT):
+            raise LetterStateError("Too late to cancel: this letter has already started sending.")
+        raise LetterStateError(
+            f"This letter is {current.get_status_display().lower()}: "
+            "only a scheduled letter can be cancelled."
+        )
+    audit_record(actor=by, verb="letter.cancelled", target=current)
+    return current
+
+
+@transaction.atomic
+def letter_retry(*, letter: FeedbackLetter, by) -> FeedbackLetter:
+    """Put a failed letter back in the queue, due now, with its tries reset."""
+    now = timezone.now()
+    previous_error = letter.last_error
+    changed = FeedbackLetter.objects.filter(pk=letter.pk, status=FeedbackLetter.Status.FAILED).update(
+        status=FeedbackLetter.Status.SCHEDULED,
+        send_after=now,
+        attempts=0,
+        last_error="",
+        claimed_until=None,
+        updated_at=now,
+    )
+    current = FeedbackLetter.objects.get(pk=letter.pk)
+    if not changed:
+        raise LetterStateError(
+            f"This letter is {current.get_status_display().lower()}: only a failed letter can be retried."
+        )
+    audit_record(
+        actor=by,
+        verb="letter.retried",
+        target=current,
+        reason=previous_error,
+        data={"send_after": now.isoformat()},
+    )
+    return current
