@@ -1,5 +1,11 @@
+from django.urls import path
 
+from . import views
 
 app_name = "candidates"
 
-urlpatterns = []
+urlpatterns = [
+    path("candidates/", views.candidate_list, name="candidate_list"),
+    path("candidates/new/", views.candidate_create, name="candidate_create"),
+    path("candidates/<int:pk>/", views.candidate_detail, name="candidate_detail"),
+]

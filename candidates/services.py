@@ -1,0 +1,36 @@
+"""Writes of the candidates app."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.audit import audit_record
+
+from .models import Candidate
+
+DUPLICATE_EMAIL = "A candidate with this email already exists."
+
+
+@transaction.atomic
+def candidate_create(
+    *, by, name: str, email: str, phone: str = "", time_zone: str = "", consent: bool = False
+) -> Candidate:
+    """Add a candidate. Emails are unique regardless of case."""
+    email = email.strip()
+    if email and Candidate.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": DUPLICATE_EMAIL})
+    candidate = Candidate(
+        name=name.strip(),
+        email=email,
+        phone=phone.strip(),
+        time_zone=time_zone.strip(),
+        consent_given_at=timezone.now() if consent else None,
+    )
+    candidate.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as exc:  # two HR users adding the same person at once
+        raise ValidationError({"email": DUPLICATE_EMAIL}) from exc
+    audit_record(actor=by, verb="candidate.create", target=candidate)
+    return candidate

@@ -1,0 +1,173 @@
+"""Forms only shape and check input; the rules live in hiring.services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from core import roles
+
+from .models import Decision, Job, Rating, Scorecard, Stage
+
+User = get_user_model()
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class JobForm(forms.ModelForm):
+    hiring_manager = UserChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Job
+        fields = [
+            "title",
+            "team",
+            "description",
+            "status",
+            "hiring_manager",
+            "reapply_cooldown_days",
+            "feedback_deadline_days",
+        ]
+        labels = {
+            "reapply_cooldown_days": "Reapply cool-down (days)",
+            "feedback_deadline_days": "Feedback deadline (business days)",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hiring_manager"].queryset = (
+            User.objects.filter(is_active=True, groups__name=roles.HIRING_MANAGER)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Stage name")
+    interviews_planned = forms.IntegerField(min_value=1, max_value=20, initial=1, label="Interviews")
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Criterion")
+    guidance = forms.CharField(
+        label="What good looks like", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ApplicationOpenForm(forms.Form):
+    job = forms.ModelChoiceField(queryset=Job.objects.filter(status=Job.Status.OPEN).order_by("title"))
+
+
+class InterviewAssignForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none())
+    interviewer = UserChoiceField(queryset=User.objects.none())
+    scheduled_at = forms.DateTimeField(
+        label="When",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    override_reason = forms.CharField(
+        label="Reason to assign someone who interviewed this candidate before",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only needed when the interviewer met this candidate in an earlier application. "
+        "It is recorded.",
+    )
+
+    def __init__(self, *args, stages, interviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages
+        self.fields["interviewer"].queryset = interviewers
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="Rating",
+        choices=Rating.Score.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    evidence = forms.CharField(
+        label="Evidence: what the candidate said or did",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    shareable_note = forms.CharField(
+        label="Note that may be shared with the candidate (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, criterion, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criterion = criterion
+
+
+class ScorecardForm(forms.Form):
+    recommendation = forms.ChoiceField(
+        label="Overall recommendation",
+        choices=Scorecard.Recommendation.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    summary = forms.CharField(
+        label="Summary (optional, for the hiring team)",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label="Decision", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
+
+    def __init__(self, *args, can_advance: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_advance:
+            self.fields["outcome"].choices = [
+                c for c in Decision.Outcome.choices if c[0] != Decision.Outcome.ADVANCE
+            ]
+
+
+class CriterionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.stage.name})"
+
+
+class PointForm(forms.Form):
+    criterion = CriterionChoiceField(queryset=None, required=False, label="Criterion")
+    observation = forms.CharField(
+        label="What the candidate said or did",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    suggestion = forms.CharField(
+        label="What would have been stronger",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = criteria
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return not (data.get("observation", "").strip() or data.get("suggestion", "").strip())
+
+
+PointFormSet = forms.formset_factory(PointForm, extra=0, max_num=30, absolute_max=30)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, at most 1 MB, with a header row.")
