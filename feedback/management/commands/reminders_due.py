@@ -1,0 +1,76 @@
+"""Demo helper: make opted-in reapply reminders due now, instead of in six months."""
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
+from feedback.selectors_candidate import reapply_date
+
+
+class Command(BaseCommand):
+    help = (
+        "Mark opted-in reapply reminders due now (send_after = now) and ask the sweep to run, "
+        "so a demo can show the reminder without waiting for the reapply date. With --open-reapply, "
+        "also move the decision back so that the reapply form is open today (demo data only)."
+    )
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--letter", help="the letter's public id (the UUID in its links)")
+        which.add_argument("--all", action="store_true", help="every opted-in reminder")
+        parser.add_argument(
+            "--open-reapply",
+            action="store_true",
+            help="move the no-hire decision back by the job's cool-down, so the reapply form opens today",
+        )
+        parser.add_argument("--force", action="store_true", help="allow --open-reapply when DEBUG is off")
+
+    def handle(self, *args, **options):
+        if options["open_reapply"] and not (settings.DEBUG or options["force"]):
+            raise CommandError("--open-reapply rewrites a decision's date: demo only (DEBUG on, or --force).")
+        reminders = ReapplyReminder.objects.filter(status=DeliveryStatus.SCHEDULED)
+        if options["letter"]:
+            try:
+                public_id = uuid.UUID(options["letter"])
+            except ValueError as exc:
+                raise CommandError("--letter takes the letter's public id (a UUID).") from exc
+            letter = FeedbackLetter.objects.filter(public_id=public_id).first()
+            if letter is None:
+                raise CommandError("No letter has this public id.")
+            reminders = reminders.filter(application_id=letter.application_id)
+        now = timezone.now()
+        with transaction.atomic():
+            ids = list(reminders.select_for_update().values_list("pk", flat=True))
+            count = ReapplyReminder.objects.filter(pk__in=ids).update(send_after=now, claimed_until=None)
+            if options["open_reapply"]:
+                self._open_reapply(ids, now)
+            transaction.on_commit(self._sweep)
+        self.stdout.write(self.style.SUCCESS(f"{count} reminder(s) due now."))
+        if not count:
+            self.stdout.write("Only opted-in reminders that are still scheduled are moved.")
+
+    def _open_reapply(self, reminder_ids, now):
+        letters = FeedbackLetter.objects.filter(
+            application__reapply_reminder__pk__in=reminder_ids
+        ).select_related("decision", "application__job")
+        for letter in letters:
+            decision = letter.decision
+            late_by = (reapply_date(letter) - timezone.localdate(now)).days
+            if late_by > 0:
+                decision.decided_at -= dt.timedelta(days=late_by)
+                decision.save(update_fields=["decided_at"])
+                self.stdout.write(f"Letter {letter.public_id}: the reapply form opens today.")
+
+    def _sweep(self):
+        try:
+            from feedback.tasks import reminders_sweep_task
+        except ImportError:
+            self.stdout.write("The reminders sweep is not available; it runs on its beat schedule.")
+            return
+        reminders_sweep_task.delay()
+        self.stdout.write("Asked the reminders sweep to run now.")
