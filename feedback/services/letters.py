@@ -43,6 +43,12 @@ class LetterFindingsError(Exception):
 # --- Findings ---------------------------------------------------------------
 
 POINT_CATEGORIES = ("no_observation", "no_suggestion")
+CATEGORY_LABELS = {
+    "boilerplate": "Boilerplate",
+    "personal_attribute": "Personal attribute",
+    "no_observation": "No observation",
+    "no_suggestion": "No suggestion",
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,15 @@ class LetterFindings:
     def __bool__(self) -> bool:
         return len(self) > 0
 
+    def listing(self) -> list[dict]:
+        """Every finding with where it is, for pages: subject, letter, or a point of the decision."""
+        rows = [{"where": "Subject", "finding": f} for f in self.subject]
+        rows += [{"where": "Letter", "finding": f} for f in self.body]
+        rows += [{"where": f"Point on {p.point.criterion.name}", "finding": p.finding} for p in self.points]
+        for row in rows:
+            row["label"] = CATEGORY_LABELS.get(row["finding"].category, row["finding"].category)
+        return rows
+
     def categories(self) -> list[str]:
         found = [f.category for f in self.subject + self.body] + [p.finding.category for p in self.points]
         return sorted(set(found))
@@ -73,11 +88,8 @@ def text_checker() -> Callable[[str], list]:
 
     Loads HR's phrases once, so that checking many letters costs no query per letter.
     """
-    loader = getattr(quality, "load_db_rules", None) or getattr(quality, "db_rules", None)
-    if loader is not None:
-        rules = loader()
-        return lambda text: quality.check_text(text, extra_rules=rules)
-    return quality.check_text_with_db
+    rules = quality.rules_from_db()
+    return lambda text: quality.check_text(text, extra_rules=rules)
 
 
 def text_findings(*, subject: str, body: str, check: Callable[[str], list] | None = None):
@@ -438,3 +450,25 @@ def letter_retry(*, letter: FeedbackLetter, by) -> FeedbackLetter:
         data={"send_after": now.isoformat()},
     )
     return current
+
+
+# --- Templates --------------------------------------------------------------
+
+
+@transaction.atomic
+def letter_template_save(*, template: LetterTemplate, by, make_default: bool = False) -> LetterTemplate:
+    """Save a letter template (placeholders checked by its clean()); optionally make it the default."""
+    created = template.pk is None
+    template.updated_by = by
+    if make_default:
+        LetterTemplate.objects.exclude(pk=template.pk).filter(is_default=True).update(is_default=False)
+        template.is_default = True
+    template.full_clean()
+    template.save()
+    audit_record(
+        actor=by,
+        verb="letter_template.created" if created else "letter_template.edited",
+        target=template,
+        data={"default": template.is_default},
+    )
+    return template

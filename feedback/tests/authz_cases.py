@@ -4,6 +4,47 @@ from django.urls import reverse
 
 from core.tests.authz import Case, hr_only
 
+
+def _letter_url(name):
+    return lambda w: reverse(name, args=[w.letter.pk])
+
+
+def _template_pk(w):
+    from feedback.models import LetterTemplate
+
+    return LetterTemplate.objects.get(is_default=True).pk
+
+
 CASES = {
     "feedback:hr_home": Case(url=lambda w: reverse("feedback:hr_home"), expect=hr_only()),
+    "feedback:letter_queue": Case(url=lambda w: reverse("feedback:letter_queue"), expect=hr_only()),
+    "feedback:letters_bulk_approve": Case(
+        url=lambda w: reverse("feedback:letters_bulk_approve"),
+        method="post",
+        data=lambda w: {"letters": [w.letter.pk]},
+        expect=hr_only(),
+    ),
+    "feedback:letter_edit": Case(url=_letter_url("feedback:letter_edit"), expect=hr_only()),
+    "feedback:letter_lint": Case(
+        url=_letter_url("feedback:letter_lint"),
+        method="post",
+        data={"subject": "Feedback", "body": "Dear Ada"},
+        expect=hr_only(),
+    ),
+    "feedback:letter_preview": Case(url=_letter_url("feedback:letter_preview"), expect=hr_only()),
+    "feedback:letter_approve": Case(
+        url=_letter_url("feedback:letter_approve"),
+        method="post",
+        data={"when": "default"},
+        expect=hr_only(),
+    ),
+    "feedback:letter_cancel": Case(
+        url=_letter_url("feedback:letter_cancel"), method="post", expect=hr_only()
+    ),
+    "feedback:letter_retry": Case(url=_letter_url("feedback:letter_retry"), method="post", expect=hr_only()),
+    "feedback:template_list": Case(url=lambda w: reverse("feedback:template_list"), expect=hr_only()),
+    "feedback:template_create": Case(url=lambda w: reverse("feedback:template_create"), expect=hr_only()),
+    "feedback:template_edit": Case(
+        url=lambda w: reverse("feedback:template_edit", args=[_template_pk(w)]), expect=hr_only()
+    ),
 }

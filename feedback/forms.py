@@ -1,0 +1,99 @@
+"""Forms of the HR letter pages. Validation of input only; the services decide."""
+
+from django import forms
+
+from feedback.models import LetterTemplate
+
+MAX_BULK = 20000
+
+
+class LetterEditForm(forms.Form):
+    subject = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    body = forms.CharField(
+        label="Letter",
+        max_length=20000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
+        help_text='Plain text. A blank line starts a paragraph; lines starting with "- " make a list.',
+    )
+
+    def __init__(self, *args, lint_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if lint_url:
+            # As HR types, the text goes to the lint endpoint and the findings panel is replaced.
+            live = {
+                "hx-post": lint_url,
+                "hx-trigger": "keyup changed delay:400ms, change",
+                "hx-target": "#findings",
+                "hx-sync": "closest form:replace",
+            }
+            for name in ("subject", "body"):
+                self.fields[name].widget.attrs.update(live)
+
+
+class LetterApproveForm(forms.Form):
+    WHEN_CHOICES = (
+        ("default", "The next business morning"),
+        ("chosen", "At a time I choose"),
+    )
+
+    when = forms.ChoiceField(label="Send", choices=WHEN_CHOICES, initial="default", widget=forms.RadioSelect)
+    send_at = forms.DateTimeField(
+        label="Send at (organisation's time zone)",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    override_reason = forms.CharField(
+        label="Reason for approving despite the findings",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only needed while the quality check still finds something. It is kept in the audit trail.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("when") == "chosen" and not data.get("send_at"):
+            self.add_error("send_at", "Choose the date and time to send, or pick the next business morning.")
+        if data.get("when") != "chosen":
+            data["send_at"] = None
+        return data
+
+
+class LetterIdsField(forms.Field):
+    """A list of letter ids from checkboxes."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            ids = sorted({int(v) for v in value})
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError("The selection is not valid.") from exc
+        if len(ids) > MAX_BULK:
+            raise forms.ValidationError(f"Select at most {MAX_BULK} letters at once.")
+        return ids
+
+
+class BulkApproveForm(forms.Form):
+    letters = LetterIdsField(error_messages={"required": "Select at least one letter to approve."})
+
+
+class LetterTemplateForm(forms.ModelForm):
+    make_default = forms.BooleanField(label="Use this template for new letters", required=False)
+
+    class Meta:
+        model = LetterTemplate
+        fields = ["name", "subject", "body_text", "body_html"]
+        labels = {"body_text": "Letter text", "body_html": "Email HTML layout"}
+        widgets = {
+            "body_text": forms.Textarea(attrs={"rows": 18}),
+            "body_html": forms.Textarea(attrs={"rows": 18, "class": "font-monospace"}),
+        }
+        help_texts = {
+            "body_text": "Drafts each letter. HR then edits the draft.",
+            "body_html": "Lays out the edited letter for HTML mail. Must contain {letter}.",
+        }

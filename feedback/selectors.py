@@ -1,0 +1,107 @@
+"""Reads of the HR letter pages: who may see which letter, the queue, the dashboard figures.
+
+Every HR view loads letters through ``letters_visible_to``; the figures are
+aggregated in the database, so their cost does not grow with the data.
+"""
+
+import datetime as dt
+
+from django.db.models import BooleanField, Case, Count, Min, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from core.audit import audit_for
+from core.roles import is_hr
+from feedback.models import FeedbackLetter, LetterTemplate
+from hiring.models import Decision
+
+Status = FeedbackLetter.Status
+# Letters HR still has to act on or watch: not yet sent.
+QUEUE_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.SCHEDULED, Status.FAILED)
+# A letter in one of these has not reached the candidate yet.
+UNSENT_STATUSES = (Status.DRAFT, Status.IN_REVIEW, Status.SCHEDULED, Status.SENDING, Status.FAILED)
+
+
+def letters_visible_to(user) -> QuerySet[FeedbackLetter]:
+    """HR sees every letter; nobody else sees letters on these pages."""
+    if is_hr(user):
+        return FeedbackLetter.objects.all()
+    return FeedbackLetter.objects.none()
+
+
+def letter_for_user(*, user, pk: int) -> FeedbackLetter:
+    """The letter with everything the editor shows, or 404."""
+    letter = (
+        letters_visible_to(user)
+        .select_related(
+            "application__candidate",
+            "application__job",
+            "decision__decided_by",
+            "decision__stage",
+            "template",
+            "approved_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if letter is None:
+        raise Http404
+    return letter
+
+
+def letter_queue(*, user, now: dt.datetime | None = None) -> QuerySet[FeedbackLetter]:
+    """Letters not yet sent, nearest deadline first, each flagged ``is_overdue``."""
+    now = now or timezone.now()
+    return (
+        letters_visible_to(user)
+        .filter(status__in=QUEUE_STATUSES)
+        .select_related("application__candidate", "application__job", "decision__decided_by")
+        .prefetch_related("decision__points")
+        .annotate(
+            is_overdue=Case(
+                When(deadline__lt=now, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+        .order_by("deadline", "id")
+    )
+
+
+def letter_events(letter: FeedbackLetter):
+    """The letter's audit trail, oldest first."""
+    return audit_for(letter).order_by("created_at", "id")
+
+
+def hr_home_figures(*, now: dt.datetime | None = None) -> dict:
+    """Candidates waiting for a letter and the oldest wait; overdue and failed letters. Two queries."""
+    now = now or timezone.now()
+    waiting = (
+        Decision.objects.filter(outcome=Decision.Outcome.NO_HIRE)
+        .exclude(letter__status__in=(Status.SENT, Status.CANCELLED))
+        .aggregate(count=Count("id"), oldest=Min("decided_at"))
+    )
+    letters = FeedbackLetter.objects.aggregate(
+        overdue=Count("id", filter=Q(status__in=UNSENT_STATUSES, deadline__lt=now)),
+        failed=Count("id", filter=Q(status=Status.FAILED)),
+        to_review=Count("id", filter=Q(status__in=FeedbackLetter.EDITABLE)),
+        scheduled=Count("id", filter=Q(status=Status.SCHEDULED)),
+    )
+    oldest = waiting["oldest"]
+    return {
+        "waiting": waiting["count"],
+        "oldest_decided_at": oldest,
+        "oldest_wait": (now - oldest) if oldest else None,
+        **letters,
+    }
+
+
+def letter_templates_visible_to(user) -> QuerySet[LetterTemplate]:
+    if is_hr(user):
+        return LetterTemplate.objects.select_related("updated_by")
+    return LetterTemplate.objects.none()
+
+
+def letter_template_for_user(*, user, pk: int) -> LetterTemplate:
+    template = letter_templates_visible_to(user).filter(pk=pk).first()
+    if template is None:
+        raise Http404
+    return template

@@ -1,0 +1,396 @@
+"""HR review: edit, live check, approve (or override), schedule, cancel, retry, bulk approve, queue."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from core.audit import audit_for
+from core.dates import org_tz
+from feedback.models import FeedbackLetter
+from feedback.services.letters import (
+    LetterFindingsError,
+    LetterStateError,
+    letter_approve,
+    letter_cancel,
+    letter_draft,
+    letter_edit,
+    letter_retry,
+    letters_bulk_approve,
+)
+from hiring.models import Decision
+from hiring.tests.factories import (
+    ApplicationFactory,
+    DecisionFactory,
+    FeedbackPointFactory,
+    InterviewerFactory,
+    job_with_pipeline,
+)
+
+pytestmark = pytest.mark.django_db
+
+BOILERPLATE = "We were impressed, but other candidates had more relevant experience."
+
+
+def make_letter(*, name="Ada Lovelace", decided_at=None, job=None) -> FeedbackLetter:
+    job = job or job_with_pipeline(title="Backend Engineer")
+    application = ApplicationFactory(job=job, candidate__name=name)
+    decision = DecisionFactory(
+        application=application,
+        outcome=Decision.Outcome.NO_HIRE,
+        decided_by=InterviewerFactory(first_name="Alice", last_name="Ito"),
+        decided_at=decided_at or timezone.now(),
+    )
+    FeedbackPointFactory(decision=decision)
+    return letter_draft(decision=decision)
+
+
+def with_boilerplate(letter, by):
+    return letter_edit(letter=letter, by=by, subject=letter.subject, body=letter.body + "\n\n" + BOILERPLATE)
+
+
+def verbs(letter):
+    return [event.verb for event in audit_for(letter).order_by("id")]
+
+
+@pytest.fixture
+def hr_client(client, hr_user):
+    client.force_login(hr_user)
+    return client
+
+
+def test_drafted_letter_is_clean_by_default(hr_user):
+    letter = make_letter()
+
+    scheduled = letter_approve(letter=letter, by=hr_user)
+
+    assert scheduled.status == FeedbackLetter.Status.SCHEDULED
+
+
+def test_hr_saves_edits_and_the_letter_goes_in_review(hr_client):
+    letter = make_letter()
+
+    response = hr_client.post(
+        reverse("feedback:letter_edit", args=[letter.pk]),
+        {"subject": "Your interview\r\nBcc: x@example.com", "body": "Dear Ada,\r\n\r\nThanks."},
+    )
+
+    letter.refresh_from_db()
+    assert response.status_code == 302
+    assert letter.status == FeedbackLetter.Status.IN_REVIEW
+    assert letter.subject == "Your interview Bcc: x@example.com"
+    assert letter.body == "Dear Ada,\n\nThanks."
+    assert verbs(letter) == ["letter.drafted", "letter.edited"]
+
+
+def test_live_lint_endpoint_highlights_boilerplate(hr_client):
+    letter = make_letter()
+
+    response = hr_client.post(
+        reverse("feedback:letter_lint", args=[letter.pk]),
+        {"subject": letter.subject, "body": "Dear Ada,\n\n" + BOILERPLATE},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<mark class="finding finding-boilerplate' in html
+    assert "other candidates had more relevant experience" in html
+    assert "Boilerplate" in html
+    letter.refresh_from_db()
+    assert BOILERPLATE not in letter.body  # checking does not save
+
+
+def test_approve_is_blocked_while_findings_remain(hr_user):
+    letter = with_boilerplate(make_letter(), hr_user)
+
+    with pytest.raises(LetterFindingsError):
+        letter_approve(letter=letter, by=hr_user)
+
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.IN_REVIEW
+
+
+def test_approve_page_shows_why_it_is_blocked(hr_client, hr_user):
+    letter = with_boilerplate(make_letter(), hr_user)
+
+    response = hr_client.post(reverse("feedback:letter_approve", args=[letter.pk]), {"when": "default"})
+
+    assert response.status_code == 400
+    assert "written reason" in response.content.decode()
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.IN_REVIEW
+
+
+def test_override_with_a_reason_approves_and_is_audited(hr_client, hr_user):
+    letter = with_boilerplate(make_letter(), hr_user)
+
+    response = hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {"when": "default", "override_reason": "The candidate asked for this exact wording."},
+    )
+
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.SCHEDULED
+    assert letter.override_reason == "The candidate asked for this exact wording."
+    override = audit_for(letter).get(verb="letter.override")
+    assert override.actor == hr_user and override.reason == letter.override_reason
+    assert verbs(letter)[-3:] == ["letter.override", "letter.approved", "letter.scheduled"]
+
+
+def test_approval_defaults_to_the_next_business_morning(hr_user):
+    friday_afternoon = dt.datetime(2026, 11, 20, 15, 0, tzinfo=org_tz())
+    with time_machine.travel(friday_afternoon, tick=False):
+        letter = make_letter()
+        approved = letter_approve(letter=letter, by=hr_user)
+
+    assert approved.send_after == dt.datetime(2026, 11, 23, 9, 0, tzinfo=org_tz())
+    assert approved.approved_by == hr_user
+
+
+def test_approval_at_a_chosen_time_in_the_organisations_time_zone(hr_client):
+    letter = make_letter()
+    when = timezone.localtime(timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+
+    hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {"when": "chosen", "send_at": when.strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.SCHEDULED
+    assert letter.send_after == when
+
+
+def test_approval_in_the_past_is_refused(hr_client, hr_user):
+    letter = make_letter()
+    past = timezone.localtime(timezone.now() - dt.timedelta(hours=1))
+
+    response = hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {"when": "chosen", "send_at": past.strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    assert response.status_code == 400
+    assert "must be in the future" in response.content.decode()
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.DRAFT
+
+
+def test_approving_twice_is_refused(hr_user):
+    letter = make_letter()
+    letter_approve(letter=letter, by=hr_user)
+
+    with pytest.raises(LetterStateError, match="cannot be approved"):
+        letter_approve(letter=letter, by=hr_user)
+    assert verbs(letter).count("letter.approved") == 1
+
+
+def test_a_scheduled_letter_cannot_be_edited(hr_user):
+    letter = letter_approve(letter=make_letter(), by=hr_user)
+
+    with pytest.raises(LetterStateError):
+        letter_edit(letter=letter, by=hr_user, subject="x", body="y")
+
+
+def test_cancel_puts_a_scheduled_letter_back_in_review(hr_client, hr_user):
+    letter = letter_approve(letter=make_letter(), by=hr_user)
+
+    response = hr_client.post(reverse("feedback:letter_cancel", args=[letter.pk]))
+
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.IN_REVIEW
+    assert letter.send_after is None
+    assert verbs(letter)[-1] == "letter.cancelled"
+
+
+def test_cancel_after_sending_started_says_it_is_too_late(hr_user):
+    letter = letter_approve(letter=make_letter(), by=hr_user)
+    FeedbackLetter.objects.filter(pk=letter.pk).update(status=FeedbackLetter.Status.SENDING)
+
+    with pytest.raises(LetterStateError, match="already started sending"):
+        letter_cancel(letter=letter, by=hr_user)
+
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.SENDING
+
+
+def test_retry_puts_a_failed_letter_back_in_the_queue_now(hr_client, hr_user):
+    letter = letter_approve(letter=make_letter(), by=hr_user)
+    FeedbackLetter.objects.filter(pk=letter.pk).update(
+        status=FeedbackLetter.Status.FAILED, attempts=5, last_error="550 mailbox unavailable"
+    )
+    page = hr_client.get(reverse("feedback:letter_edit", args=[letter.pk])).content.decode()
+    assert "550 mailbox unavailable" in page and "Send again now" in page
+
+    hr_client.post(reverse("feedback:letter_retry", args=[letter.pk]))
+
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.SCHEDULED
+    assert letter.attempts == 0 and letter.last_error == ""
+    assert letter.send_after <= timezone.now()
+    retried = audit_for(letter).get(verb="letter.retried")
+    assert retried.reason == "550 mailbox unavailable"
+
+
+def test_retry_of_a_letter_that_did_not_fail_is_refused(hr_user):
+    letter = make_letter()
+
+    with pytest.raises(LetterStateError, match="only a failed letter"):
+        letter_retry(letter=letter, by=hr_user)
+
+
+def test_bulk_approve_approves_only_clean_letters(hr_client, hr_user):
+    clean = [make_letter(name=f"Clean {i}") for i in range(2)]
+    flagged = with_boilerplate(make_letter(name="Flagged One"), hr_user)
+    already = letter_approve(letter=make_letter(name="Already Approved"), by=hr_user)
+
+    response = hr_client.post(
+        reverse("feedback:letters_bulk_approve"),
+        {"letters": [letter.pk for letter in [*clean, flagged, already]]},
+        follow=True,
+    )
+
+    statuses = dict(FeedbackLetter.objects.values_list("pk", "status"))
+    assert all(statuses[letter.pk] == "scheduled" for letter in clean)
+    assert statuses[flagged.pk] == "in_review"
+    page = response.content.decode()
+    assert "Approved 2 letters" in page
+    assert "Flagged One: 1 finding" in page
+    assert "Already Approved: already approved, scheduled" in page
+    assert verbs(clean[0])[-2:] == ["letter.approved", "letter.scheduled"]
+
+
+def _bulk_queries(hr_user, count):
+    letters = [make_letter(name=f"Candidate {i}") for i in range(count)]
+    letters.append(with_boilerplate(make_letter(name="Flagged"), hr_user))
+    ids = [letter.pk for letter in letters]
+    with CaptureQueriesContext(connection) as queries:
+        approved, skipped = letters_bulk_approve(letter_ids=ids, by=hr_user)
+    assert len(approved) == count and list(skipped) == [letters[-1].pk]
+    return len(queries)
+
+
+def test_bulk_approve_query_count_does_not_grow_with_the_letters(hr_user):
+    few = _bulk_queries(hr_user, 2)
+    FeedbackLetter.objects.update(status=FeedbackLetter.Status.SENT)
+    many = _bulk_queries(hr_user, 25)
+
+    assert many == few
+    assert many <= 10
+
+
+def test_queue_is_ordered_by_deadline_and_marks_overdue(hr_client):
+    now = timezone.now()
+    late = make_letter(name="Late Letter", decided_at=now - dt.timedelta(days=20))
+    soon = make_letter(name="Soon Letter", decided_at=now - dt.timedelta(days=1))
+    later = make_letter(name="Later Letter", decided_at=now)
+    sent = make_letter(name="Sent Letter", decided_at=now - dt.timedelta(days=30))
+    FeedbackLetter.objects.filter(pk=sent.pk).update(status=FeedbackLetter.Status.SENT)
+
+    page = hr_client.get(reverse("feedback:letter_queue")).content.decode()
+
+    assert page.index("Late Letter") < page.index("Soon Letter") < page.index("Later Letter")
+    assert "Sent Letter" not in page
+    late_row = page[page.index(f'id="letter-{late.pk}"') : page.index(f'id="letter-{soon.pk}"')]
+    soon_row = page[page.index(f'id="letter-{soon.pk}"') : page.index(f'id="letter-{later.pk}"')]
+    assert "Overdue" in late_row
+    assert "Overdue" not in soon_row
+
+
+def test_queue_query_count_does_not_grow_with_the_letters(hr_client):
+    for i in range(3):
+        make_letter(name=f"Candidate {i}")
+    with CaptureQueriesContext(connection) as few:
+        hr_client.get(reverse("feedback:letter_queue"))
+    for i in range(20):
+        make_letter(name=f"More {i}")
+    with CaptureQueriesContext(connection) as many:
+        hr_client.get(reverse("feedback:letter_queue"))
+
+    assert len(many) == len(few)
+
+
+def test_editor_shows_preview_and_history(hr_client, hr_user):
+    letter = with_boilerplate(make_letter(), hr_user)
+
+    page = hr_client.get(reverse("feedback:letter_edit", args=[letter.pk])).content.decode()
+
+    assert "Alice Ito via Example Ltd" in page
+    assert reverse("feedback:letter_preview", args=[letter.pk]) in page
+    assert "letter.drafted" in page and "letter.edited" in page
+    assert '<mark class="finding finding-boilerplate' in page
+
+
+def test_preview_is_the_email_html_with_its_own_strict_policy(hr_client):
+    letter = make_letter()
+
+    response = hr_client.get(reverse("feedback:letter_preview", args=[letter.pk]))
+
+    assert response.status_code == 200
+    assert "<p>Dear Ada,</p>" in response.content.decode()
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "script-src" not in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_sent_letter_shows_exactly_what_was_sent(hr_client):
+    letter = make_letter()
+    FeedbackLetter.objects.filter(pk=letter.pk).update(
+        status=FeedbackLetter.Status.SENT,
+        sent_at=timezone.now(),
+        sent_subject="The sent subject",
+        sent_text="The exact text that went out.",
+        sent_html="<p>The exact HTML that went out.</p>",
+    )
+
+    page = hr_client.get(reverse("feedback:letter_edit", args=[letter.pk])).content.decode()
+    preview = hr_client.get(reverse("feedback:letter_preview", args=[letter.pk])).content.decode()
+
+    assert "The sent subject" in page and "The exact text that went out." in page
+    assert 'name="body"' not in page
+    assert preview == "<p>The exact HTML that went out.</p>"
+
+
+def test_pages_escape_names_and_feedback_text(hr_client, hr_user):
+    nasty = '<script>alert("x")</script> Zoë O\'Brien'
+    letter = make_letter(name=nasty)
+    letter_edit(letter=letter, by=hr_user, subject='<img src=x onerror="y">', body="<b>bold</b> & more")
+
+    for url in (
+        reverse("feedback:letter_queue"),
+        reverse("feedback:letter_edit", args=[letter.pk]),
+        reverse("feedback:hr_home"),
+    ):
+        page = hr_client.get(url).content.decode()
+        assert "<script>alert" not in page, url
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Zoë O&#x27;Brien" in page, url
+    editor = hr_client.get(reverse("feedback:letter_edit", args=[letter.pk])).content.decode()
+    assert "<img src=x" not in editor and "<b>bold</b>" not in editor
+
+
+def test_hr_home_shows_candidates_waiting_and_the_oldest_wait(hr_client, hr_user):
+    now = timezone.now()
+    make_letter(decided_at=now - dt.timedelta(days=12))
+    make_letter(decided_at=now - dt.timedelta(days=1))
+    done = make_letter(decided_at=now - dt.timedelta(days=40))
+    FeedbackLetter.objects.filter(pk=done.pk).update(status=FeedbackLetter.Status.SENT)
+    failed = make_letter(decided_at=now - dt.timedelta(days=2))
+    FeedbackLetter.objects.filter(pk=failed.pk).update(status=FeedbackLetter.Status.FAILED)
+
+    response = hr_client.get(reverse("feedback:hr_home"))
+
+    figures = response.context["figures"]
+    assert figures["waiting"] == 3
+    assert figures["oldest_wait"] >= dt.timedelta(days=12)
+    assert figures["overdue"] == 1
+    assert figures["failed"] == 1
+    page = response.content.decode()
+    assert '<p class="display-6 mb-0" id="figure-waiting">3</p>' in page
+    assert "1 week, 5 days" in page
