@@ -6,7 +6,6 @@ with a HiringError whose message is meant for the person who tried.
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -56,13 +55,6 @@ class DecisionError(HiringError):
         super().__init__(message, field=field)
         # {index of the point in the list given: {field: message}}
         self.point_errors = point_errors or {}
-
-
-def _validation_to_hiring(exc: ValidationError) -> HiringError:
-    if hasattr(exc, "error_dict"):
-        field, errors = next(iter(exc.error_dict.items()))
-        return HiringError(" ".join(e.message % (e.params or {}) for e in errors), field=field)
-    return HiringError(" ".join(exc.messages))
 
 
 def _require_hr(by, what: str) -> None:
@@ -492,7 +484,8 @@ def decision_record(
     the job's hiring manager decides (HR too only if they are one of those).
     """
     application = (
-        Application.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to current_stage.
+        Application.objects.select_for_update(of=("self",))
         .select_related("job", "current_stage", "candidate")
         .get(pk=application.pk)
     )
