@@ -86,10 +86,13 @@ def hr_home_figures(*, now: dt.datetime | None = None) -> dict:
         scheduled=Count("id", filter=Q(status=Status.SCHEDULED)),
     )
     oldest = waiting["oldest"]
+    wait = (now - oldest) if oldest else None
     return {
         "waiting": waiting["count"],
         "oldest_decided_at": oldest,
-        "oldest_wait": (now - oldest) if oldest else None,
+        "oldest_wait": wait,
+        "oldest_wait_days": wait.days if wait else None,
+        "oldest_wait_hours": int(wait.total_seconds() // 3600) if wait else None,
         **letters,
     }
 
