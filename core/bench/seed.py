@@ -289,6 +289,7 @@ class Seeder:
     def __init__(self, *, seed: int, now: dt.datetime):
         self.rng = random.Random(seed)
         self.now = now
+        self.made = 0
         self.ids = {
             m: IdBlock(m)
             for m in (
@@ -456,7 +457,9 @@ class Seeder:
             reached = len(stages)
         else:
             outcome = "withdrawn"
-        bench_stage = reached - 1 if rng.random() < BENCH_INTERVIEWER_SHARE else None
+        # Every 100th application (the first one of each run too) has the bench interviewer.
+        bench_stage = reached - 1 if self.made % round(1 / BENCH_INTERVIEWER_SHARE) == 0 else None
+        self.made += 1
         t = created
         decided_at = None
         for index in range(reached):
