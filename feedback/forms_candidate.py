@@ -1,9 +1,11 @@
 """Forms for the candidate's pages and the request pages. Validation only: the services act."""
 
+import functools
 import zoneinfo
 
 from django import forms
 
+from candidates.validators import validate_time_zone
 from feedback.services.candidate import (
     ANSWER_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
@@ -45,24 +47,27 @@ class RatingForm(forms.Form):
     )
 
 
-def _time_zone_choices():
-    return [("", "Not set")] + [
-        (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
-    ]
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 class ReapplyForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=200)
     email = forms.EmailField(label="Email", max_length=254)
-    time_zone = forms.ChoiceField(
+    # A text field with suggestions (a <datalist> in the template): a <select> of
+    # 600 zones is slow to render and hard to use on a phone.
+    time_zone = forms.CharField(
         label="Your time zone",
         required=False,
-        help_text="So that we write to you in your morning.",
+        max_length=64,
+        validators=[validate_time_zone],
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+        help_text="For example Europe/Berlin or America/New_York, so that we write to you in your morning.",
     )
 
     def __init__(self, *args, points=(), jobs=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _time_zone_choices()
         self.points = list(points)
         if len(jobs) > 1:
             self.fields["job"] = forms.TypedChoiceField(

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import ics
-from feedback.forms_candidate import QuestionForm, RatingForm, ReapplyForm
+from feedback.forms_candidate import QuestionForm, RatingForm, ReapplyForm, time_zone_names
 from feedback.links import make_token
 from feedback.selectors_candidate import (
     LinkProblem,
@@ -242,4 +242,9 @@ def reapply(request, letter, token):
             messages.success(request, "Thank you: we have your application.")
             return redirect(request.path)
     status = 400 if request.method == "POST" else 200
-    return render(request, "candidate/reapply.html", {**context, "form": form, "jobs": jobs}, status=status)
+    return render(
+        request,
+        "candidate/reapply.html",
+        {**context, "form": form, "jobs": jobs, "time_zones": time_zone_names()},
+        status=status,
+    )

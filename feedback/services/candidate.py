@@ -130,8 +130,7 @@ def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
         reminder.message_id = reminder.message_id or message_id("reminder")
         reminder.full_clean()
         reminder.save()
-    if candidate.unsubscribed_at is not None:
-        Candidate.objects.filter(pk=candidate.pk).update(unsubscribed_at=None)
+    if Candidate.objects.filter(pk=candidate.pk, unsubscribed_at__isnull=False).update(unsubscribed_at=None):
         candidate.unsubscribed_at = None
         audit_record(actor=None, verb="candidate.resubscribed", target=candidate, reason="reminder opt-in")
     _touch(candidate, now)
@@ -305,10 +304,12 @@ def request_approve(
 @transaction.atomic
 def candidate_unsubscribe(*, candidate: Candidate) -> Candidate:
     """Stop emailing me: pending reminders and answer emails are cancelled (idempotent)."""
+    given = candidate
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.unsubscribed_at is not None:
+        given.unsubscribed_at = candidate.unsubscribed_at
         return candidate
-    candidate.unsubscribed_at = timezone.now()
+    candidate.unsubscribed_at = given.unsubscribed_at = timezone.now()
     candidate.save(update_fields=["unsubscribed_at", "updated_at"])
     ReapplyReminder.objects.filter(candidate=candidate, status=DeliveryStatus.SCHEDULED).update(
         status=DeliveryStatus.CANCELLED, claimed_until=None

@@ -1,0 +1,161 @@
+"""Reapplying from the link: before the date, after it, twice, to a closed job."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from candidates.tests.factories import CandidateFactory
+from core.models import AuditEvent
+from feedback.models import DeliveryStatus, ReapplyAnswer, ReapplyReminder
+from feedback.services import candidate as services
+from feedback.services.candidate import ReapplyStateError
+from feedback.tests.candidate_helpers import make_letter, url
+from hiring.models import Application, Job
+from hiring.tests.factories import job_with_pipeline
+
+pytestmark = pytest.mark.django_db
+
+LONG_AGO = timezone.now() - dt.timedelta(days=200)
+
+
+def _form(letter, **overrides):
+    candidate = letter.application.candidate
+    data = {"name": candidate.name, "email": candidate.email, "time_zone": "Europe/Paris"}
+    for point in letter.decision.points.all():
+        data[f"point_{point.pk}"] = f"Practised {point.criterion.name} with mock interviews."
+    data.update(overrides)
+    return data
+
+
+def test_before_the_reapply_date_the_form_explains_when_it_opens(client):
+    letter = make_letter(cooldown_days=182)
+    response = client.get(url("reapply", letter, "reapply"))
+    assert response.status_code == 200
+    day = (letter.decision.decided_at + dt.timedelta(days=182)).strftime("%B %Y")
+    assert "You can reapply from" in response.content.decode()
+    assert day in response.content.decode()
+    response = client.post(url("reapply", letter, "reapply"), _form(letter))
+    assert not Application.objects.filter(previous=letter.application).exists()
+
+
+def test_form_shows_earlier_points_and_prefills_details(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    body = client.get(url("reapply", letter, "reapply")).content.decode()
+    point = letter.decision.points.first()
+    assert point.observation[:40] in body
+    assert point.suggestion[:40] in body
+    assert letter.application.candidate.email in body
+    assert "what have you worked on since?" in body
+
+
+def test_submitting_creates_a_linked_application_at_the_first_stage(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    ReapplyReminder.objects.create(
+        application=letter.application,
+        candidate=letter.application.candidate,
+        opted_in_at=LONG_AGO,
+        send_after=timezone.now() + dt.timedelta(days=1),
+    )
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, name="New Name"))
+    assert response.status_code == 302
+    new = Application.objects.get(previous=letter.application)
+    assert new.source == Application.Source.REAPPLY
+    assert new.job == letter.application.job
+    assert new.current_stage == letter.application.job.stages.order_by("position").first()
+    assert new.status == Application.Status.ACTIVE
+    assert new.candidate == letter.application.candidate
+    new.candidate.refresh_from_db()
+    assert (new.candidate.name, new.candidate.time_zone) == ("New Name", "Europe/Paris")
+    answers = list(ReapplyAnswer.objects.filter(application=new).select_related("point"))
+    assert len(answers) == 2
+    assert {a.point for a in answers} == set(letter.decision.points.all())
+    assert ReapplyReminder.objects.get().status == DeliveryStatus.CANCELLED
+    assert AuditEvent.objects.filter(verb="application.reapplied", target_id=new.pk).exists()
+    follow = client.get(response["Location"]).content.decode()
+    assert "we have your application" in follow.lower()
+
+
+def test_blank_point_answers_are_not_stored(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    points = list(letter.decision.points.all())
+    client.post(url("reapply", letter, "reapply"), _form(letter, **{f"point_{points[0].pk}": "  "}))
+    assert ReapplyAnswer.objects.count() == 1
+
+
+def test_a_link_used_twice_makes_one_application(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    client.post(url("reapply", letter, "reapply"), _form(letter))
+    response = client.post(url("reapply", letter, "reapply"), _form(letter))
+    assert response.status_code == 200
+    assert "We already have your application" in response.content.decode()
+    assert Application.objects.filter(previous=letter.application).count() == 1
+    again = services.reapply_submit(
+        letter=letter, name="X", email=letter.application.candidate.email, time_zone="", answers={}
+    )
+    assert again == Application.objects.get(previous=letter.application)
+    assert Application.objects.filter(previous=letter.application).count() == 1
+
+
+def test_service_refuses_before_the_date():
+    letter = make_letter()
+    with pytest.raises(ReapplyStateError):
+        services.reapply_submit(
+            letter=letter, name="A", email=letter.application.candidate.email, time_zone="", answers={}
+        )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-email", "Enter a valid email address."),
+        ("name", "", "This field is required."),
+        ("time_zone", "Mars/Olympus", "is not a time zone we know"),
+    ],
+)
+def test_bad_details_are_refused_next_to_the_field(client, field, value, message):
+    letter = make_letter(decided_at=LONG_AGO)
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, **{field: value}))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Application.objects.filter(previous=letter.application).exists()
+
+
+def test_email_of_another_candidate_is_refused(client):
+    other = CandidateFactory(email="taken@example.com")
+    letter = make_letter(decided_at=LONG_AGO)
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, email="TAKEN@example.com"))
+    assert response.status_code == 400
+    assert "belongs to another profile" in response.content.decode()
+    assert not Application.objects.filter(previous=letter.application).exists()
+    assert other.email == "taken@example.com"
+
+
+def test_closed_job_offers_the_teams_open_jobs(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    Job.objects.filter(pk=letter.application.job_id).update(status=Job.Status.CLOSED)
+    team_job_a = job_with_pipeline(team=letter.application.job.team, title="Site Reliability Engineer")
+    job_with_pipeline(team=letter.application.job.team, title="Data Engineer")
+    job_with_pipeline(team="Other team", title="Designer")
+    body = client.get(url("reapply", letter, "reapply")).content.decode()
+    assert "Site Reliability Engineer" in body and "Data Engineer" in body
+    assert "Designer" not in body
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, job=str(team_job_a.pk)))
+    assert response.status_code == 302
+    assert Application.objects.get(previous=letter.application).job == team_job_a
+
+
+def test_closed_job_and_no_team_roles_points_to_the_careers_page(client, settings):
+    settings.CANDOR_CAREERS_URL = "https://careers.example.com/"
+    letter = make_letter(decided_at=LONG_AGO)
+    Job.objects.filter(pk=letter.application.job_id).update(status=Job.Status.CLOSED)
+    body = client.get(url("reapply", letter, "reapply")).content.decode()
+    assert "No open roles right now" in body
+    assert "https://careers.example.com/" in body
+
+
+def test_page_links_to_the_form_once_reapplying_is_open(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    body = client.get(url("letter", letter)).content.decode()
+    assert "You can reapply now" in body
+    assert "/c/reapply/" in body
