@@ -49,6 +49,7 @@ class World:
     letter: FeedbackLetter  # drafted, edited by HR to contain boilerplate: in review
     sent_letter: FeedbackLetter  # sent this week: the candidate page, before the reapply date
     old_letter: FeedbackLetter  # sent long ago: the reapply form is open
+    late_letter: FeedbackLetter  # Alice's no-hire, drafted, nobody has looked at it yet
 
     def pages(self) -> dict[str, tuple[object | None, str]]:
         """name -> (user to log in as, or None for the candidate, path)."""
@@ -153,6 +154,10 @@ def build_world() -> World:
     )
     old_letter = _mark_sent(FeedbackLetter.objects.get(decision=old_decision))
 
+    forgotten = ApplicationFactory(job=job, candidate__name="Lou Chen", candidate__email="lou@example.com")
+    InterviewFactory(application=forgotten, interviewer=alice)
+    late_letter = _no_hire(forgotten, alice).letter
+
     return World(
         hr=hr,
         alice=alice,
@@ -163,4 +168,5 @@ def build_world() -> World:
         letter=letter,
         sent_letter=sent_letter,
         old_letter=old_letter,
+        late_letter=late_letter,
     )

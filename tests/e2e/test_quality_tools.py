@@ -47,3 +47,15 @@ def test_spamassassin_scores_obvious_spam_high_and_a_plain_letter_low():
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nThank you for interviewing with us.\r\n"
     )
     assert quality_tools.spamassassin_score(letter) < 2.0
+
+
+def test_nu_checker_ignores_only_htmx_attributes():
+    quality_tools.require("vnu")
+    head = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title></head><body>'
+    errors = quality_tools.vnu_check(
+        {
+            "htmx": head + '<button type="button" hx-get="/x" hx-target="#y">Go</button></body></html>',
+            "other attribute": head + '<button type="button" foo-get="/x">Go</button></body></html>',
+        }
+    )
+    assert [e.name for e in errors] == ["other attribute"]
