@@ -1,11 +1,15 @@
 """Tests: SQLite unless DATABASE_URL says otherwise; REDIS_URL honoured."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CELERY_BEAT_SCHEDULE, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Worker subprocesses started by core/testing/workers.py get EMAIL_URL (the
+# test's SMTP sink) and keep base.py's SMTP settings; the test process itself
+# always ends up on locmem (Django's test setup forces it).
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Plain static storage: tests do not need collectstatic's manifest.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -17,3 +21,10 @@ AXES_ENABLED = False
 CANDOR_BASE_URL = "http://testserver"
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = False
+# A worker's embedded beat in integration tests sweeps every few seconds, not every minute.
+_SWEEP_SECONDS = env.float("CANDOR_TEST_SWEEP_SECONDS", default=0)
+if _SWEEP_SECONDS:
+    CELERY_BEAT_SCHEDULE = {
+        name: {**entry, "schedule": _SWEEP_SECONDS} if name.endswith("-sweep") else entry
+        for name, entry in CELERY_BEAT_SCHEDULE.items()
+    }

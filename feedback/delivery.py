@@ -1,0 +1,515 @@
+"""The one engine that sends everything Candor emails to candidates, exactly once.
+
+Letters, reapply reminders and answers to requests are rows (``Deliverable``)
+with a due time. Design (docs/sending.md has the why):
+
+- ``deliveries_claim_due`` (the beat sweep) locks due rows with
+  ``select_for_update(skip_locked=True)``, leases them (``claimed_until``) and,
+  after commit, queues one ``delivery_send_task`` per id. Rows stuck in
+  *sending* whose lease ran out (a worker died mid-send) go back to scheduled
+  and are queued again.
+- ``delivery_send`` builds the message, then takes the row with a conditional
+  update (scheduled → sending, storing the exact subject and bodies), sends it
+  over SMTP and moves it sending → sent. A second run of the same task finds the
+  row taken or sent and does nothing. The Message-ID is stored on the row, so a
+  resend after a crash carries the same Message-ID.
+- A temporary SMTP failure puts the row back to *scheduled* with a claim longer
+  than Celery's longest back-off, so the sweep leaves it to the task's retry;
+  the last try, or a permanent refusal (5xx for the recipient), marks it
+  *failed* with a reason HR can read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import partial
+
+from django.apps import apps
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.module_loading import import_string
+
+from core.audit import audit_record
+
+from .models import DeliveryStatus
+
+logger = logging.getLogger(__name__)
+
+# Celery's longest retry back-off (seconds). Nothing waits longer in the broker.
+RETRY_BACKOFF_MAX = 300
+# An SMTP connection idle longer than this is closed rather than reused:
+# servers drop idle clients, and a fresh connection costs little.
+SMTP_IDLE_SECONDS = 30
+# Publishing to a broker that is down gives up quickly: the rows stay due.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+class DeliveryError(Exception):
+    """Base of the engine's errors."""
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """The mail server could not take the message now; the task retries with back-off."""
+
+
+class DeliveryStateError(DeliveryError):
+    """The row is not in a state that allows this action."""
+
+
+class NoRecipientError(DeliveryError):
+    """The message has nobody to go to (a permanent failure)."""
+
+
+class Outcome:
+    SENT = "sent"
+    SKIPPED = "skipped"  # not due, already taken, or already done: nothing to do
+    CANCELLED = "cancelled"  # a skip hook said the message must not go
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryKind:
+    """One kind of email: its model, its message builder and its skip hook (dotted paths)."""
+
+    name: str
+    model: str
+    builder: str
+    skip: str | None = None
+    select_related: tuple[str, ...] = ()
+    # Audit verbs "<prefix>.sent", "<prefix>.failed", "<prefix>.cancelled"; None: no audit.
+    audit_prefix: str | None = None
+
+    @property
+    def model_class(self) -> type[models.Model]:
+        return apps.get_model(self.model)
+
+
+KINDS: dict[str, DeliveryKind] = {
+    "letter": DeliveryKind(
+        name="letter",
+        model="feedback.FeedbackLetter",
+        builder="feedback.emails.build_letter_message",
+        skip="feedback.delivery.letter_skip_reason",
+        select_related=("application__candidate", "application__job", "decision__decided_by"),
+        audit_prefix="letter",
+    ),
+    "reminder": DeliveryKind(
+        name="reminder",
+        model="feedback.ReapplyReminder",
+        builder="feedback.emails_candidate.build_reminder_message",
+        skip="feedback.emails_candidate.reminder_skip_reason",
+        select_related=("candidate", "application__job"),
+    ),
+    "answer": DeliveryKind(
+        name="answer",
+        model="feedback.FeedbackRequest",
+        builder="feedback.emails_candidate.build_answer_message",
+        skip="feedback.emails_candidate.answer_skip_reason",
+        select_related=("letter__application__candidate", "letter__application__job", "answered_by"),
+        audit_prefix="answer",
+    ),
+}
+
+
+def delivery_kind(kind: str) -> DeliveryKind:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise DeliveryError(f"Unknown kind of delivery: {kind!r}") from None
+
+
+# -- skip hooks -------------------------------------------------------------
+
+
+def letter_skip_reason(letter) -> str:
+    if letter.application.candidate.erased:
+        return "Not sent: the candidate's personal data was erased."
+    return ""
+
+
+# -- Message-ID -------------------------------------------------------------
+
+
+def mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "candor.invalid"
+
+
+def delivery_message_id(kind: str, row) -> str:
+    """A Message-ID that names the row, never a person, and is the same on every try."""
+    public_id = getattr(row, "public_id", None)
+    token = (
+        public_id.hex
+        if public_id
+        else salted_hmac("candor.delivery.message-id", f"{kind}:{row.pk}").hexdigest()[:24]
+    )
+    return f"<candor.{kind}.{token}@{mail_domain()}>"
+
+
+# -- the sweep --------------------------------------------------------------
+
+
+def _lease_until(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
+
+
+def deliveries_due_queryset(model: type[models.Model], now: datetime) -> models.QuerySet:
+    """Scheduled rows whose time has come and that nobody holds (reads the partial *_due_idx index)."""
+    return (
+        model.objects.filter(status=DeliveryStatus.SCHEDULED, send_after__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("send_after")
+    )
+
+
+def deliveries_stuck_queryset(model: type[models.Model], now: datetime) -> models.QuerySet:
+    """Rows left in *sending* by a worker that died: their lease has run out."""
+    return model.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=now).order_by(
+        "claimed_until"
+    )
+
+
+def deliveries_claim_due(*, kind: str, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Lease up to ``limit`` due rows and, after commit, queue one send task per row. Returns their ids.
+
+    Safe to run concurrently (rows locked by another sweeper are skipped) and
+    inside a caller's transaction (nothing is queued if it rolls back).
+    """
+    model = delivery_kind(kind).model_class
+    now = now or timezone.now()
+    lease_until = _lease_until(now)
+    with transaction.atomic():
+        ids = list(
+            deliveries_due_queryset(model, now)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            model.objects.filter(pk__in=ids).update(claimed_until=lease_until)
+        room = limit - len(ids)
+        if room > 0:
+            stuck = list(
+                deliveries_stuck_queryset(model, now)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:room]
+            )
+            if stuck:
+                logger.warning("delivery %s: %d rows whose sender died are queued again", kind, len(stuck))
+                model.objects.filter(pk__in=stuck, status=DeliveryStatus.SENDING).update(
+                    status=DeliveryStatus.SCHEDULED, claimed_until=lease_until
+                )
+                ids += stuck
+        if ids:
+            transaction.on_commit(partial(_publish, kind, ids), robust=True)
+    return ids
+
+
+def deliveries_sweep(
+    *, kind: str, now: datetime | None = None, batch: int = 500, max_batches: int = 40
+) -> int:
+    """Claim due rows batch after batch (each its own transaction) until none are left."""
+    total = 0
+    for _ in range(max_batches):
+        ids = deliveries_claim_due(kind=kind, now=now, limit=batch)
+        total += len(ids)
+        if len(ids) < batch:
+            break
+    return total
+
+
+def _publish(kind: str, ids: list[int]) -> None:
+    """Queue one send task per id. If the broker is down, release the claims: the next sweep retries."""
+    from .tasks import delivery_send_task
+
+    queued = 0
+    try:
+        with delivery_send_task.app.producer_or_acquire() as producer:
+            for pk in ids:
+                delivery_send_task.apply_async(
+                    (kind, pk), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                )
+                queued += 1
+    except Exception as exc:  # kombu raises OperationalError and friends; all mean "not queued"
+        rest = ids[queued:]
+        logger.warning(
+            "delivery %s: the broker is unavailable (%s); %d of %d not queued, released for the next sweep",
+            kind,
+            type(exc).__name__,
+            len(rest),
+            len(ids),
+        )
+        delivery_kind(kind).model_class.objects.filter(pk__in=rest, status=DeliveryStatus.SCHEDULED).update(
+            claimed_until=None
+        )
+
+
+# -- sending ----------------------------------------------------------------
+
+
+def _takeable(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.SCHEDULED, send_after__lte=now) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now
+    )
+
+
+def _html_part(msg: EmailMessage) -> str:
+    for content, mimetype in getattr(msg, "alternatives", []) or []:
+        if mimetype == "text/html":
+            return content
+    return ""
+
+
+def _audit(spec: DeliveryKind, row, verb: str, reason: str = "") -> None:
+    if spec.audit_prefix:
+        audit_record(actor=None, verb=f"{spec.audit_prefix}.{verb}", target=row, reason=reason)
+
+
+def delivery_send(*, kind: str, pk: int, last_try: bool = False) -> str:
+    """Send one row's email if it is due and nobody else is sending it. Returns an ``Outcome``.
+
+    Raises ``TemporaryDeliveryError`` when the mail server could not take the
+    message and tries remain (the Celery task retries with back-off).
+    """
+    spec = delivery_kind(kind)
+    model = spec.model_class
+    now = timezone.now()
+    row = model.objects.select_related(*spec.select_related).filter(_takeable(now), pk=pk).first()
+    if row is None:
+        return Outcome.SKIPPED
+    # Every write below is conditional on the row being as we read it: if
+    # another worker moved it meanwhile, we change nothing and send nothing.
+    as_read = model.objects.filter(_takeable(now), pk=pk, attempts=row.attempts)
+    attempt = row.attempts + 1
+
+    try:
+        reason = import_string(spec.skip)(row) if spec.skip else ""
+        if not reason:
+            row.message_id = row.message_id or delivery_message_id(kind, row)
+            msg = import_string(spec.builder)(row)
+    except Exception as exc:
+        logger.exception("delivery %s #%s: could not prepare the message", kind, pk)
+        return _fail_unsent(
+            spec, as_read, row, attempt, f"Could not prepare the message ({type(exc).__name__}: {exc})."
+        )
+    if reason:
+        with transaction.atomic():
+            changed = as_read.update(status=DeliveryStatus.CANCELLED, claimed_until=None, last_error=reason)
+            if changed:
+                _audit(spec, row, "cancelled", reason)
+        return Outcome.CANCELLED if changed else Outcome.SKIPPED
+
+    # The stored Message-ID is the one that goes out, whatever the builder set.
+    for header in [h for h in msg.extra_headers if h.lower() == "message-id"]:
+        del msg.extra_headers[header]
+    msg.extra_headers["Message-ID"] = row.message_id
+
+    taken = as_read.update(
+        status=DeliveryStatus.SENDING,
+        claimed_until=_lease_until(now),
+        attempts=attempt,
+        message_id=row.message_id,
+        sent_subject=str(msg.subject)[:300],
+        sent_text=str(msg.body),
+        sent_html=_html_part(msg),
+    )
+    if not taken:
+        return Outcome.SKIPPED
+    mine = model.objects.filter(pk=pk, status=DeliveryStatus.SENDING, attempts=attempt)
+
+    try:
+        _transmit(msg)
+    except Exception as exc:
+        permanent, reason = _explain(exc)
+        logger.warning(
+            "delivery %s #%s: try %d failed (%s, %s)",
+            kind,
+            pk,
+            attempt,
+            type(exc).__name__,
+            "permanent" if permanent else "temporary",
+        )
+        if permanent or last_try or attempt > settings.CANDOR_SEND_MAX_RETRIES:
+            if not permanent:
+                reason = f"{reason} Gave up after {attempt} tries."
+            with transaction.atomic():
+                if mine.update(status=DeliveryStatus.FAILED, claimed_until=None, last_error=reason):
+                    _audit(spec, row, "failed", reason)
+            return Outcome.FAILED
+        # Wait for the task's retry; the claim keeps the sweep away meanwhile.
+        hold = max(settings.CANDOR_SEND_LEASE_SECONDS, RETRY_BACKOFF_MAX + 60)
+        mine.update(
+            status=DeliveryStatus.SCHEDULED,
+            claimed_until=timezone.now() + timedelta(seconds=hold),
+            last_error=f"Try {attempt} failed, trying again: {reason}",
+        )
+        raise TemporaryDeliveryError(reason) from exc
+
+    with transaction.atomic():
+        done = mine.update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+        )
+        if done:
+            _audit(spec, row, "sent")
+    if not done:
+        # Our lease ran out mid-send and another worker took the row over: it
+        # sends the same message again, with the same Message-ID.
+        logger.warning("delivery %s #%s: sent, but the lease had been taken over", kind, pk)
+    return Outcome.SENT
+
+
+def _fail_unsent(spec: DeliveryKind, as_read: models.QuerySet, row, attempt: int, reason: str) -> str:
+    with transaction.atomic():
+        changed = as_read.update(
+            status=DeliveryStatus.FAILED, attempts=attempt, claimed_until=None, last_error=reason[:2000]
+        )
+        if changed:
+            _audit(spec, row, "failed", reason)
+    return Outcome.FAILED if changed else Outcome.SKIPPED
+
+
+def delivery_retry(*, kind: str, pk: int, send_after: datetime | None = None) -> None:
+    """Put a failed row back in the queue with a fresh count of tries (HR's "retry" button).
+
+    Callers (e.g. ``letter_retry``) check permissions and write their audit record.
+    """
+    model = delivery_kind(kind).model_class
+    changed = model.objects.filter(pk=pk, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.SCHEDULED,
+        send_after=send_after or timezone.now(),
+        claimed_until=None,
+        attempts=0,
+        last_error="",
+    )
+    if not changed:
+        raise DeliveryStateError("Only a message that failed can be retried.")
+
+
+# -- SMTP -------------------------------------------------------------------
+
+
+def _decode(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    # smtplib reports a read timeout mid-session as SMTPServerDisconnected.
+    return isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError)
+
+
+def _explain(exc: Exception) -> tuple[bool, str]:
+    """(permanent?, a reason HR can read) for an exception raised while sending."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = list(exc.recipients.values())
+        detail = "; ".join(f"{code} {_decode(text)}" for code, text in answers)
+        if answers and all(code >= 500 for code, _ in answers):
+            return True, f"The mail server refused the recipient's address ({detail})."
+        return False, f"The mail server did not accept the recipient for now ({detail})."
+    if isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500:
+        return True, f"The mail server refused the message ({exc.smtp_code} {_decode(exc.smtp_error)})."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return False, f"The mail server answered {exc.smtp_code} {_decode(exc.smtp_error)}."
+    if isinstance(exc, TimeoutError) or _timed_out(exc):
+        return False, f"The mail server did not answer within {settings.EMAIL_TIMEOUT} seconds."
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return False, "The mail server closed the connection."
+    if isinstance(exc, ConnectionRefusedError):
+        return False, "Could not connect to the mail server: the connection was refused."
+    if isinstance(exc, smtplib.SMTPException):
+        return False, f"Sending failed: {exc}."
+    if isinstance(exc, OSError):
+        return False, f"Could not reach the mail server ({exc.strerror or exc})."
+    if isinstance(exc, NoRecipientError):
+        return True, str(exc)
+    # A message Django cannot serialise (e.g. a header with a line break) never will be.
+    return True, f"The message could not be sent ({type(exc).__name__}: {exc})."
+
+
+class _Cached:
+    def __init__(self, connection, key):
+        self.connection = connection
+        self.key = key
+        self.last_used = time.monotonic()
+
+
+_local = threading.local()
+
+
+def _connection_key() -> tuple:
+    return (
+        os.getpid(),
+        settings.EMAIL_BACKEND,
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+        settings.EMAIL_USE_TLS,
+        settings.EMAIL_USE_SSL,
+        settings.EMAIL_TIMEOUT,
+    )
+
+
+def _mail_connection():
+    """This process's (and thread's) open connection to the mail server, and whether it is reused.
+
+    One SMTP session carries many messages: a worker does not pay a TCP and
+    EHLO round trip per letter. A connection inherited across fork(), made with
+    other settings, or idle too long is replaced.
+    """
+    key = _connection_key()
+    cached = getattr(_local, "cached", None)
+    if cached is not None:
+        if cached.key == key and time.monotonic() - cached.last_used < SMTP_IDLE_SECONDS:
+            return cached.connection, True
+        delivery_connections_close()
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    _local.cached = _Cached(connection, key)
+    return connection, False
+
+
+def delivery_connections_close() -> None:
+    """Close this thread's cached mail connection (not one inherited from a parent process)."""
+    cached = getattr(_local, "cached", None)
+    _local.cached = None
+    if cached is not None and cached.key[0] == os.getpid():
+        try:
+            cached.connection.close()
+        except Exception:  # a broken connection is being thrown away anyway
+            logger.debug("closing a broken mail connection failed", exc_info=True)
+
+
+def _transmit(msg: EmailMessage) -> None:
+    connection, reused = _mail_connection()
+    try:
+        msg.connection = connection
+        sent = msg.send()
+    except smtplib.SMTPServerDisconnected as exc:
+        delivery_connections_close()
+        if not reused or _timed_out(exc):
+            raise
+        # The server dropped a connection we kept open: one fresh try.
+        connection, _ = _mail_connection()
+        msg.connection = connection
+        try:
+            sent = msg.send()
+        except BaseException:
+            delivery_connections_close()
+            raise
+    except BaseException:
+        delivery_connections_close()
+        raise
+    _local.cached.last_used = time.monotonic()
+    if not sent:
+        raise NoRecipientError("The message has no recipient address.")
