@@ -336,7 +336,8 @@ def application_detail(request, pk):
         for interview in interviews:
             if interview.stage_id != stage.pk:
                 continue
-            card = getattr(interview, "scorecard", None) if hasattr(interview, "scorecard") else None
+            # Reverse one-to-one: select_related caches a missing scorecard as absent.
+            card = getattr(interview, "scorecard", None)
             stage_interviews.append(
                 {
                     "interview": interview,
