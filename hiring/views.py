@@ -155,13 +155,21 @@ def _pipeline_response(request, job, **kwargs):
     return redirect(reverse("hiring:job_edit", args=[job.pk]) + "#pipeline")
 
 
-def _run(request, job, action, *, kind=None, pk=None):
+def _run(request, job, action, *, kind=None, pk=None, **on_success):
     try:
         action()
     except (services.HiringError, ValidationError) as exc:
         message = getattr(exc, "message", None) or " ".join(getattr(exc, "messages", []))
         return _pipeline_response(request, job, errors=[message], error_kind=kind, error_pk=pk)
-    return _pipeline_response(request, job)
+    return _pipeline_response(request, job, **on_success)
+
+
+def _focused_stage_form() -> StageForm:
+    """A fresh "add a stage" form that takes the focus after an htmx swap (keyboard users
+    adding several stages keep typing)."""
+    form = StageForm(prefix="new-stage")
+    form.fields["name"].widget.attrs["autofocus"] = True
+    return form
 
 
 @login_required
@@ -175,7 +183,11 @@ def stage_add(request, pk):
             request, job, stage_add_form=form, errors=_messages_of(form), error_kind="new"
         )
     return _run(
-        request, job, lambda: services.stage_add(job=job, by=request.user, **form.cleaned_data), kind="new"
+        request,
+        job,
+        lambda: services.stage_add(job=job, by=request.user, **form.cleaned_data),
+        kind="new",
+        stage_add_form=_focused_stage_form(),
     )
 
 
