@@ -22,11 +22,6 @@ from feedback.services import candidate as services
 from feedback.services.candidate import CandidateActionError, QualityCheckFailed
 
 
-def _highlight(text, findings):
-    highlight = getattr(quality, "highlight", None)
-    return highlight(text, findings) if highlight else text
-
-
 @login_required
 @staff_required
 @require_GET
@@ -127,6 +122,6 @@ def review(request, pk):
         "form": form,
         "can_approve": can_approve,
         "findings": findings,
-        "highlighted": _highlight(text_for_findings, findings) if findings else None,
+        "highlighted": quality.highlight(text_for_findings, findings) if findings else None,
     }
     return render(request, "feedback/requests/review.html", context, status=400 if form.errors else 200)

@@ -243,8 +243,7 @@ def request_answer(*, request: FeedbackRequest, by, answer: str) -> FeedbackRequ
 
 def check_answer(text: str):
     """Quality findings for an answer (the same check as letters, with admin phrase lists)."""
-    check = getattr(quality, "check_text_with_db", None) or quality.check_text
-    return check(text)
+    return quality.check_text_with_db(text)
 
 
 @transaction.atomic
