@@ -19,6 +19,7 @@ from core.audit import audit_record
 from core.dates import add_business_days, end_of_local_day, next_business_morning, org_tz
 from core.models import AuditEvent
 from feedback import placeholders, quality
+from feedback.delivery import DeliveryStateError, delivery_retry
 from feedback.models import FeedbackLetter, LetterTemplate
 from feedback.progress import application_progress, human_date, reapply_on
 from hiring.models import Decision, FeedbackPoint
@@ -426,28 +427,22 @@ def letter_cancel(*, letter: FeedbackLetter, by) -> FeedbackLetter:
 
 @transaction.atomic
 def letter_retry(*, letter: FeedbackLetter, by) -> FeedbackLetter:
-    """Put a failed letter back in the queue, due now, with its tries reset."""
-    now = timezone.now()
-    previous_error = letter.last_error
-    changed = FeedbackLetter.objects.filter(pk=letter.pk, status=FeedbackLetter.Status.FAILED).update(
-        status=FeedbackLetter.Status.SCHEDULED,
-        send_after=now,
-        attempts=0,
-        last_error="",
-        claimed_until=None,
-        updated_at=now,
-    )
-    current = FeedbackLetter.objects.get(pk=letter.pk)
-    if not changed:
+    """Put a failed letter back in the queue, due now, with its tries reset (the sender's own retry)."""
+    previous_error = FeedbackLetter.objects.filter(pk=letter.pk).values_list("last_error", flat=True).first()
+    try:
+        delivery_retry(kind="letter", pk=letter.pk)
+    except DeliveryStateError as exc:
+        current = FeedbackLetter.objects.get(pk=letter.pk)
         raise LetterStateError(
             f"This letter is {current.get_status_display().lower()}: only a failed letter can be retried."
-        )
+        ) from exc
+    current = FeedbackLetter.objects.get(pk=letter.pk)
     audit_record(
         actor=by,
         verb="letter.retried",
         target=current,
-        reason=previous_error,
-        data={"send_after": now.isoformat()},
+        reason=previous_error or "",
+        data={"send_after": current.send_after.isoformat()},
     )
     return current
 
