@@ -279,8 +279,13 @@ def application_open(
     application = Application(
         candidate=candidate, job=job, current_stage=first, source=source, previous=previous
     )
-    application.full_clean()
-    application.save()
+    application.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as exc:
+        # one_reapplication_per_application: a reapply link used twice.
+        raise HiringError("An application following this one already exists.") from exc
     audit_record(actor=by, verb="application.open", target=application)
     return application
 

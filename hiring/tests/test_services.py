@@ -222,3 +222,14 @@ def test_nobody_else_writes_my_scorecard(interviewer, other_interviewer):
     )
     with pytest.raises(ScorecardError, match="Only the interviewer"):
         scorecard_save(interview=interview, by=other_interviewer, ratings=[])
+
+
+def test_a_second_reapplication_from_the_same_application_is_refused():
+    job = job_with_pipeline()
+    earlier = ApplicationFactory(job=job, status=Application.Status.REJECTED, closed_at=timezone.now())
+    application_open(candidate=earlier.candidate, job=job, by=None, source="reapply", previous=earlier)
+    with pytest.raises(HiringError, match="already exists"):
+        application_open(
+            candidate=earlier.candidate, job=job_with_pipeline(), by=None, source="reapply", previous=earlier
+        )
+    assert earlier.reapplications.count() == 1
