@@ -37,16 +37,18 @@ def test_nu_checker_reports_errors_per_document_and_passes_a_valid_one():
     assert {e.name for e in errors} == {"broken"}
 
 
-def test_spamassassin_scores_obvious_spam_high_and_a_plain_letter_low():
+def test_spamassassin_scores_obvious_spam_high_and_a_plain_letter_low_in_one_batch():
     quality_tools.require("spamassassin")
-    assert quality_tools.spamassassin_score(SPAM) >= 5.0
     letter = (
         b"From: Candor <feedback@candor.example>\r\nTo: sam@example.com\r\n"
         b"Subject: Your application\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n"
         b"Message-ID: <letter.1@candor.example>\r\nMIME-Version: 1.0\r\n"
         b"Content-Type: text/plain; charset=utf-8\r\n\r\nThank you for interviewing with us.\r\n"
     )
-    assert quality_tools.spamassassin_score(letter) < 2.0
+    reports = quality_tools.spamassassin_reports([letter, SPAM, letter])
+    assert [r.score < 2.0 for r in reports] == [True, False, True]
+    assert reports[1].score >= 5.0
+    assert "DRUG_ED_CAPS" in {rule for _, rule, _ in reports[1].rules}
 
 
 def test_nu_checker_ignores_only_htmx_attributes():
