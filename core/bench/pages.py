@@ -157,7 +157,7 @@ def latencies(
     for key in runs:  # warm-up: connections, templates, caches
         loadgen.run(
             base_url + urls[key],
-            duration=1,
+            duration=min(1.0, duration),
             connections=connections,
             headers=headers[key],
             cpu=cpu,

@@ -44,7 +44,8 @@ def explain_claim() -> str:
                 .select_for_update(skip_locked=True)
                 .values_list("pk", flat=True)[:500]
             )
-    sql = next(q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"])
+    # The SELECT (SQLite has no FOR UPDATE; PostgreSQL's carries SKIP LOCKED).
+    sql = next(q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT"))
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN QUERY PLAN " + sql.replace(" FOR UPDATE SKIP LOCKED", ""))

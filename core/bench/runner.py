@@ -54,7 +54,7 @@ class Sizes:
             reminders=1_000,
             reminders_due=10,
             page_rounds=1,
-            page_seconds=1.0,
+            page_seconds=0.5,
             sweep_repeats=1,
         )
 
@@ -64,8 +64,19 @@ SEND_TARGET = 0.5
 
 
 class Bench:
-    def __init__(self, *, sizes: Sizes, workdir: Path, redis_url: str, log=print, tool: str = "auto"):
+    def __init__(
+        self,
+        *,
+        sizes: Sizes,
+        workdir: Path,
+        redis_url: str,
+        log=print,
+        tool: str = "auto",
+        base_url: str | None = None,
+    ):
+        """``base_url``: measure pages on a server already running (tests) instead of gunicorn."""
         self.sizes = sizes
+        self.base_url = base_url
         self.workdir = Path(workdir)
         self.redis_url = redis_url
         self.log = log
@@ -104,22 +115,24 @@ class Bench:
         self.log(f"    queries at {s.applications:,}: {large}")
 
     def page_latencies(self) -> None:
+        options = {
+            "rounds": self.sizes.page_rounds,
+            "duration": self.sizes.page_seconds,
+            "connections": self.sizes.connections,
+            "tool": self.tool,
+            "log": self.log,
+        }
+        if self.base_url:
+            self.step(f"pages at {self.base_url}")
+            self.data["latency"] = pages.latencies(self.base_url, self.targets, cpu=None, **options)
+            return
         self.step("pages under gunicorn")
         server = Gunicorn(
             env={"DJANGO_SETTINGS_MODULE": "config.settings.bench"}, workers=2, cpu=0, log_dir=self.workdir
         )
         server.start()
         try:
-            self.data["latency"] = pages.latencies(
-                server.url,
-                self.targets,
-                rounds=self.sizes.page_rounds,
-                duration=self.sizes.page_seconds,
-                connections=self.sizes.connections,
-                cpu=1,
-                tool=self.tool,
-                log=self.log,
-            )
+            self.data["latency"] = pages.latencies(server.url, self.targets, cpu=1, **options)
         finally:
             server.stop()
 
@@ -346,12 +359,14 @@ class Bench:
 
     # -- everything -----------------------------------------------------------------------------
 
-    def run(self, *, phases=("pages", "bulk", "sending", "reminders")) -> list[Section]:
+    def run(self, *, phases=("pages", "bulk", "sending", "reminders"), migrate: bool = True) -> list[Section]:
         self.started = time.monotonic()
         self.started_at = timezone.now()
+        self.machine = machine()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.step("migrating the bench database")
-        call_command("migrate", verbosity=0, interactive=False)
+        if migrate:
+            self.step("migrating the bench database")
+            call_command("migrate", verbosity=0, interactive=False)
         self.seed_and_count()
         if "pages" in phases:
             self.page_latencies()
@@ -375,7 +390,7 @@ class Bench:
             command=command,
             started=self.started_at.astimezone(dt.UTC),
             elapsed_s=self.elapsed,
-            machine_info=machine(),
+            machine_info=self.machine,
             setup=setup,
             preamble=preamble,
         )

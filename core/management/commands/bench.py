@@ -102,7 +102,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Creating the database {name} (dropping an old one)...")
         _admin(db, "DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         _admin(db, "CREATE DATABASE {name}")
-        command_line = options["command_line"] or " ".join(["manage.py", *sys.argv[2:]])
+        command_line = options["command_line"] or " ".join(["manage.py", *sys.argv[1:]])
         argv = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "bench", "--inner"]
         for flag in ("small", "keep"):
             if options[flag]:
