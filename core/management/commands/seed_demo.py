@@ -325,6 +325,17 @@ class Command(BaseCommand):
                         boilerplate_done = True
                 application.save()
 
+        # Interviews that happened yesterday and wait for alice's scorecard: the demo's
+        # "login to a submitted scorecard and a no-hire in under a minute" story.
+        waiting = Application.objects.filter(status=Application.Status.ACTIVE).exclude(
+            interviews__interviewer=users["alice"]
+        )[:3]
+        for k, application in enumerate(waiting):
+            Interview.objects.create(
+                application=application, stage=application.current_stage, interviewer=users["alice"],
+                scheduled_at=now - dt.timedelta(days=1, hours=k),
+            )
+
     def _scorecard(self, interview, stage, rng, *, low, when):
         scorecard = Scorecard.objects.create(interview=interview)
         scores = []
