@@ -5,15 +5,29 @@ aggregated in the database, so their cost does not grow with the data.
 """
 
 import datetime as dt
+import math
 
-from django.db.models import BooleanField, Case, Count, Min, Q, QuerySet, Value, When
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
 from core.audit import audit_for
 from core.roles import is_hr
-from feedback.models import FeedbackLetter, LetterTemplate
-from hiring.models import Decision
+from feedback.models import CandidateRating, FeedbackLetter, LetterTemplate
+from hiring.models import Application, Decision, Job
 
 Status = FeedbackLetter.Status
 # Letters HR still has to act on or watch: not yet sent.
@@ -108,3 +122,76 @@ def letter_template_for_user(*, user, pk: int) -> LetterTemplate:
     if template is None:
         raise Http404
     return template
+
+
+# --- Insight ----------------------------------------------------------------
+
+
+def _nth(queryset, index: int):
+    return queryset[index] if index >= 0 else None
+
+
+def insight_figures(*, now: dt.datetime | None = None, jobs_shown: int = 20) -> dict:
+    """Product step 12, aggregated in the database: a fixed number of queries whatever the data."""
+    now = now or timezone.now()
+    sent = FeedbackLetter.objects.filter(status=Status.SENT, sent_at__isnull=False).annotate(
+        wait=ExpressionWrapper(F("sent_at") - F("decision__decided_at"), output_field=DurationField())
+    )
+    letters = FeedbackLetter.objects.aggregate(
+        sent=Count("id", filter=Q(status=Status.SENT)),
+        sent_late=Count("id", filter=Q(status=Status.SENT, sent_at__gt=F("deadline"))),
+        unsent_late=Count("id", filter=Q(status__in=UNSENT_STATUSES, deadline__lt=now)),
+        approved=Count("id", filter=Q(approved_at__isnull=False)),
+        overridden=Count("id", filter=Q(approved_at__isnull=False) & ~Q(override_reason="")),
+    )
+    count = letters["sent"]
+    waits = sent.order_by("wait").values_list("wait", flat=True)
+    # Nearest-rank percentiles, read by offset: two small queries instead of every row.
+    median = _nth(waits, (count + 1) // 2 - 1) if count else None
+    p90 = _nth(waits, math.ceil(0.9 * count) - 1) if count else None
+
+    funnel = list(
+        Job.objects.annotate(
+            applied=Count("applications", distinct=True),
+            interviewed=Count(
+                "applications", filter=Q(applications__interviews__isnull=False), distinct=True
+            ),
+            not_hired=Count("applications", filter=Q(applications__status="rejected"), distinct=True),
+            hired=Count("applications", filter=Q(applications__status="hired"), distinct=True),
+            letters_sent=Count(
+                "applications__letters", filter=Q(applications__letters__status=Status.SENT), distinct=True
+            ),
+        )
+        .filter(applied__gt=0)
+        .order_by("-applied", "title")
+        .values("id", "title", "applied", "interviewed", "not_hired", "hired", "letters_sent")[:jobs_shown]
+    )
+
+    ratings = CandidateRating.objects.aggregate(count=Count("id"), average=Avg("score"))
+    distribution = dict(CandidateRating.objects.values_list("score").annotate(n=Count("id")).order_by())
+    ratings["distribution"] = [distribution.get(score, 0) for score in range(1, 6)]
+
+    reapply = Application.objects.aggregate(
+        rejected=Count("id", filter=Q(status=Application.Status.REJECTED)),
+        reapplied=Count("id", filter=Q(status=Application.Status.REJECTED, reapplications__isnull=False)),
+    )
+    outcomes = dict(
+        Application.objects.filter(previous__isnull=False)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    reapply["outcomes"] = [
+        {"status": label, "count": outcomes.get(value, 0)} for value, label in Application.Status.choices
+    ]
+    reapply["rate"] = (reapply["reapplied"] / reapply["rejected"]) if reapply["rejected"] else None
+
+    return {
+        "letters": letters,
+        "median_wait": median,
+        "p90_wait": p90,
+        "override_rate": (letters["overridden"] / letters["approved"]) if letters["approved"] else None,
+        "funnel": funnel,
+        "ratings": ratings,
+        "reapply": reapply,
+    }

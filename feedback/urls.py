@@ -19,4 +19,5 @@ urlpatterns = [
     path("hr/letter-templates/", views_hr.template_list, name="template_list"),
     path("hr/letter-templates/new/", views_hr.template_create, name="template_create"),
     path("hr/letter-templates/<int:pk>/", views_hr.template_edit, name="template_edit"),
+    path("hr/insights/", views_hr.insights, name="insights"),
 ]

@@ -279,3 +279,39 @@ def template_create(request):
 def template_edit(request, pk):
     template = selectors.letter_template_for_user(user=request.user, pk=pk)
     return _template_form_page(request, template)
+
+
+# --- Insight ----------------------------------------------------------------
+
+
+def _days(value) -> float | None:
+    return round(value.total_seconds() / 86400, 1) if value is not None else None
+
+
+@_hr_view
+@require_GET
+def insights(request):
+    figures = selectors.insight_figures()
+    chart_data = {
+        "funnel": {
+            "labels": [row["title"] for row in figures["funnel"]],
+            "series": [
+                {"label": "Applied", "data": [row["applied"] for row in figures["funnel"]]},
+                {"label": "Interviewed", "data": [row["interviewed"] for row in figures["funnel"]]},
+                {"label": "Not hired", "data": [row["not_hired"] for row in figures["funnel"]]},
+                {"label": "Hired", "data": [row["hired"] for row in figures["funnel"]]},
+                {"label": "Letters sent", "data": [row["letters_sent"] for row in figures["funnel"]]},
+            ],
+        },
+        "ratings": {"labels": ["1", "2", "3", "4", "5"], "data": figures["ratings"]["distribution"]},
+    }
+    return render(
+        request,
+        "feedback/insights.html",
+        {
+            "figures": figures,
+            "median_days": _days(figures["median_wait"]),
+            "p90_days": _days(figures["p90_wait"]),
+            "chart_data": chart_data,
+        },
+    )

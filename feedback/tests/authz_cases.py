@@ -47,4 +47,5 @@ CASES = {
     "feedback:template_edit": Case(
         url=lambda w: reverse("feedback:template_edit", args=[_template_pk(w)]), expect=hr_only()
     ),
+    "feedback:insights": Case(url=lambda w: reverse("feedback:insights"), expect=hr_only()),
 }

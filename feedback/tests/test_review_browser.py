@@ -81,3 +81,30 @@ def test_hr_sees_boilerplate_flagged_live_removes_it_and_approves(page, live_ser
     assert letter.status == FeedbackLetter.Status.SCHEDULED
     assert letter.approved_by == hana and letter.send_after is not None
     assert not csp_errors, csp_errors
+
+
+def test_insight_charts_draw_under_the_content_security_policy(page, live_server, groups):
+    from django.utils import timezone
+
+    from feedback.models import FeedbackLetter
+    from feedback.tests.test_review_flow import make_letter
+    from hiring.tests.factories import HRFactory
+
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    hana = HRFactory(username="hana")
+    letter = make_letter()
+    FeedbackLetter.objects.filter(pk=letter.pk).update(
+        status=FeedbackLetter.Status.SENT, sent_at=timezone.now()
+    )
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(hana.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name=re.compile("^Insight")).click()
+
+    expect(page.get_by_role("heading", name="Insight", exact=True)).to_be_visible()
+    page.wait_for_function("() => window.Chart && Chart.getChart('funnel-chart') !== undefined")
+    assert not problems, problems
