@@ -1,13 +1,15 @@
 """Reapplying from the link: before the date, after it, twice, to a closed job."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from candidates.tests.factories import CandidateFactory
 from core.models import AuditEvent
-from feedback.models import DeliveryStatus, ReapplyAnswer, ReapplyReminder
+from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyAnswer, ReapplyReminder
 from feedback.services import candidate as services
 from feedback.services.candidate import ReapplyStateError
 from feedback.tests.candidate_helpers import make_letter, url
@@ -159,3 +161,39 @@ def test_page_links_to_the_form_once_reapplying_is_open(client):
     body = client.get(url("letter", letter)).content.decode()
     assert "You can reapply now" in body
     assert "/c/reapply/" in body
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_of_one_link_make_one_application():
+    """The database's one-reapplication-per-application constraint settles the race."""
+    letter = make_letter(decided_at=LONG_AGO)
+    email = letter.application.candidate.email
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def submit():
+        try:
+            mine = FeedbackLetter.objects.select_related(
+                "application__candidate", "application__job", "decision"
+            ).get(pk=letter.pk)
+            barrier.wait(timeout=10)
+            results.append(
+                services.reapply_submit(
+                    letter=mine, name="Same Person", email=email, time_zone="", answers={}
+                )
+            )
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(results) == 2
+    assert results[0].pk == results[1].pk
+    assert Application.objects.filter(previous=letter.application).count() == 1
