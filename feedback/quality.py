@@ -341,7 +341,7 @@ def _bucket(members, flags: int) -> _Bucket:
 
 
 def _starts_regex(twos: set[str], ones: set[str], flags: int) -> re.Pattern | None:
-    """Word starts worth a look: "(?<!\w)(?:a[bc]|b[e]|c)", a tree the engine walks in a step or two."""
+    """Word starts worth a look, as a tree the engine walks in a step or two: a[bc]|b[e]|c."""
     heads = sorted({key[0] for key in twos} | ones)
     if not heads:
         return None
@@ -410,11 +410,13 @@ def _scan(text: str, folded: str, index_for) -> list[Finding]:
         for hit in index.starts.finditer(subject):
             pos = hit.start()
             key = hit.group()
-            if index.ignorecase:
-                key = key.lower()
-            bucket = by_two.get(key) if len(key) == 2 else by_one[key]
+            if index.ignorecase:  # one character each: "İ".lower() is two
+                key = "".join(char.lower()[:1] for char in key)
+            bucket = by_two.get(key) if len(key) == 2 else None
             if bucket is None:  # "ax" where only rules starting "a", then anything, exist
-                bucket = by_one[key[0]]
+                bucket = by_one.get(key[0])
+            if bucket is None:
+                continue
             if not bucket.any_of.match(subject, pos):
                 continue  # the usual case: one call per word start
             for category, rules in bucket.by_category:
