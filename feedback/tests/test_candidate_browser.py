@@ -182,3 +182,53 @@ def test_reminder_arrives_and_the_candidate_reapplies(
     assert Application.objects.filter(previous=letter.application).count() == 1
     assert FeedbackLetter.objects.get(pk=letter.pk).status == "sent"
     assert csp_errors == []
+
+
+def test_candidate_and_request_pages_have_no_serious_accessibility_violations(page, live_server, groups):
+    """axe-core on the pages this part adds beyond the main candidate page (checked in tests/e2e)."""
+    import datetime as dt
+
+    from core.testing.quality_tools import PHONE_VIEWPORT, axe_check, format_axe, require
+    from feedback.services import candidate as services
+    from feedback.tests.candidate_helpers import make_letter, url
+    from hiring.tests.factories import HRFactory
+    from tests.e2e.helpers import use_session_of
+
+    require("axe")
+    open_letter = make_letter(decided_at=timezone.now() - dt.timedelta(days=200))
+    letter = make_letter()
+    request = services.request_create(letter=letter, question="Which part was weakest?")
+    flagged = services.request_create(letter=open_letter, question="Why?")
+    services.request_answer(
+        request=flagged, by=open_letter.decision.decided_by, answer="You were not the right culture fit."
+    )
+    hr = HRFactory()
+    candidate_pages = {
+        "reapply form": url("reapply", open_letter, "reapply"),
+        "reapply not yet": url("reapply", letter, "reapply"),
+        "unsubscribe confirm": url("unsubscribe", letter, "unsubscribe"),
+        "bad link": "/c/not-a-token/",
+    }
+    staff_pages = {
+        "decider's requests": (letter.decision.decided_by, "/requests/"),
+        "answer form": (letter.decision.decided_by, f"/requests/{request.pk}/"),
+        "HR review with flags": (hr, f"/requests/review/{flagged.pk}/"),
+        "HR requests list": (hr, "/requests/review/?status=all"),
+        "privacy home": (hr, "/privacy/"),
+        "erase confirm": (hr, f"/privacy/candidates/{letter.application.candidate_id}/erase/"),
+    }
+    problems = []
+    page.set_viewport_size(PHONE_VIEWPORT)
+    for name, path in candidate_pages.items():
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}{path}")
+        if violations := axe_check(page):
+            problems.append(f"{name} ({path}):\n{format_axe(violations)}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for name, (user, path) in staff_pages.items():
+        use_session_of(page, user, live_server)
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, f"{name}: {response.status}"
+        if violations := axe_check(page):
+            problems.append(f"{name} ({path}):\n{format_axe(violations)}")
+    assert not problems, "\n\n".join(problems)
