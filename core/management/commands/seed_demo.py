@@ -201,10 +201,39 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(username="hr").exists():
             self.stdout.write("Demo data already present; nothing to do.")
-            return
-        with transaction.atomic():
-            self._seed()
-        self.stdout.write(self.style.SUCCESS("Demo data created."))
+        else:
+            with transaction.atomic():
+                self._seed()
+            self._send_some_letters(User.objects.get(username="hr"))
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self._print_candidate_links()
+
+    def _send_some_letters(self, hr):
+        """Send a few clean letters now, and schedule one for the worker, so every page has content."""
+        from feedback.delivery import delivery_send
+        from feedback.models import FeedbackLetter
+        from feedback.services.letters import letter_approve, letter_findings
+
+        drafts = FeedbackLetter.objects.filter(status=FeedbackLetter.Status.DRAFT).order_by("id")
+        clean = [letter for letter in drafts if not letter_findings(letter=letter)]
+        soon = timezone.now() + dt.timedelta(seconds=5)
+        for letter in clean[:4]:
+            letter_approve(letter=letter, by=hr, send_at=soon)
+            FeedbackLetter.objects.filter(pk=letter.pk).update(send_after=timezone.now())
+            delivery_send(kind="letter", pk=letter.pk)
+        if len(clean) > 4:
+            # Sent by the real worker within a minute or two of `make demo` starting.
+            letter_approve(letter=clean[4], by=hr, send_at=timezone.now() + dt.timedelta(minutes=1))
+
+    def _print_candidate_links(self):
+        from feedback.links import letter_page_url
+        from feedback.models import FeedbackLetter
+
+        sent = FeedbackLetter.objects.filter(status=FeedbackLetter.Status.SENT).order_by("id")[:3]
+        if sent:
+            self.stdout.write("Candidate pages of letters already sent (what the emails link to):")
+            for letter in sent:
+                self.stdout.write(f"  {letter_page_url(letter)}")
 
     def _seed(self):
         from feedback.services.letters import letter_draft
@@ -332,7 +361,9 @@ class Command(BaseCommand):
         )[:3]
         for k, application in enumerate(waiting):
             Interview.objects.create(
-                application=application, stage=application.current_stage, interviewer=users["alice"],
+                application=application,
+                stage=application.current_stage,
+                interviewer=users["alice"],
                 scheduled_at=now - dt.timedelta(days=1, hours=k),
             )
 
