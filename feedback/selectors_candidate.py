@@ -81,8 +81,10 @@ def candidate_tz(candidate) -> zoneinfo.ZoneInfo:
 
 def reapply_date(letter_or_decision) -> dt.date:
     """The first day the candidate may apply again: decision day + the job's cool-down."""
-    decision = getattr(letter_or_decision, "decision", letter_or_decision)
-    job = decision.application.job
+    if isinstance(letter_or_decision, FeedbackLetter):
+        decision, job = letter_or_decision.decision, letter_or_decision.application.job
+    else:
+        decision, job = letter_or_decision, letter_or_decision.application.job
     decided_on = decision.decided_at.astimezone(org_tz()).date()
     return decided_on + dt.timedelta(days=job.reapply_cooldown_days)
 

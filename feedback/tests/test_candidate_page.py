@@ -15,6 +15,7 @@ from feedback.services import candidate as services
 from feedback.services.candidate import REQUESTS_PER_LETTER, ReminderStateError
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.models import Interview, Scorecard
+from hiring.tests.factories import job_with_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +264,16 @@ def test_stop_emailing_me_button_on_the_page_unsubscribes(client):
     response = client.post(url("unsubscribe", letter, "unsubscribe"))
     assert "You are unsubscribed" in response.content.decode()
     assert "You have unsubscribed" in client.get(url("letter", letter)).content.decode()
+
+
+def test_page_query_count_does_not_grow_with_questions_and_stages(client, django_assert_max_num_queries):
+    few = make_letter()
+    with django_assert_max_num_queries(7):
+        assert client.get(url("letter", few)).status_code == 200
+    many = make_letter(job=job_with_pipeline(stages=[f"Stage {n}" for n in range(8)]))
+    for n in range(REQUESTS_PER_LETTER):
+        services.request_create(letter=many, question=f"Question {n}")
+    services.rating_save(letter=many, score=3)
+    services.reminder_opt_in(letter=many)
+    with django_assert_max_num_queries(7):
+        assert client.get(url("letter", many)).status_code == 200
