@@ -196,3 +196,15 @@ def test_reminders_due_command_refuses_to_rewrite_dates_outside_debug(settings):
     services.reminder_opt_in(letter=letter)
     with pytest.raises(CommandError):
         call_command("reminders_due", "--all", "--open-reapply", stdout=io.StringIO())
+
+
+def test_reminders_due_command_takes_the_link_from_the_email(sweep, mailoutbox):
+    from feedback.links import letter_page_url
+
+    letter = make_letter(decided_at=timezone.now())
+    services.reminder_opt_in(letter=letter)
+    out = io.StringIO()
+    call_command("reminders_due", "--letter", letter_page_url(letter), stdout=out)
+    assert "1 reminder(s) due now" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("reminders_due", "--letter", "http://testserver/c/garbage/", stdout=io.StringIO())

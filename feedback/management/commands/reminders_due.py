@@ -8,8 +8,24 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from feedback.links import PURPOSES, LinkError, read_token
 from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
 from feedback.selectors_candidate import reapply_date
+
+
+def _public_id(value: str) -> uuid.UUID:
+    """A UUID, or the letter named by a candidate link (letter, unsubscribe or reapply) or its token."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        pass
+    token = value.rstrip("/").rsplit("/", 1)[-1]
+    for purpose in PURPOSES:
+        try:
+            return read_token(purpose, token)
+        except LinkError:
+            continue
+    raise CommandError("--letter takes the letter's public id (a UUID), or a candidate link from its email.")
 
 
 class Command(BaseCommand):
@@ -21,7 +37,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--letter", help="the letter's public id (the UUID in its links)")
+        which.add_argument(
+            "--letter", help="the letter's public id (a UUID), or any candidate link or token made for it"
+        )
         which.add_argument("--all", action="store_true", help="every opted-in reminder")
         parser.add_argument(
             "--open-reapply",
@@ -35,10 +53,7 @@ class Command(BaseCommand):
             raise CommandError("--open-reapply rewrites a decision's date: demo only (DEBUG on, or --force).")
         reminders = ReapplyReminder.objects.filter(status=DeliveryStatus.SCHEDULED)
         if options["letter"]:
-            try:
-                public_id = uuid.UUID(options["letter"])
-            except ValueError as exc:
-                raise CommandError("--letter takes the letter's public id (a UUID).") from exc
+            public_id = _public_id(options["letter"])
             letter = FeedbackLetter.objects.filter(public_id=public_id).first()
             if letter is None:
                 raise CommandError("No letter has this public id.")
