@@ -1,46 +1,84 @@
 """The SMTP sink of the sending bench, in a process of its own.
 
-It is the aiosmtpd sink of the tests (core.testing.smtp.SMTPSink); running it in
-its own process keeps it off the GIL of the bench process, which runs the bare
-smtplib baseline loop. The parent talks to it over stdin/stdout, one line each:
+An aiosmtpd server that counts distinct Message-IDs; running it in its own
+process keeps it off the GIL of the bench process, which runs the bare smtplib
+baseline loop. The parent talks to it over stdin/stdout, one line each:
 ``count`` answers ``{"distinct": n, "raw": m, "duplicates": d}``, ``reset``
 forgets everything, ``quit`` stops.
 
     python -m core.bench.sink PORT
 """
 
+import collections
+import email.parser
+import email.policy
 import json
+import logging
 import subprocess
 import sys
+import threading
 import time
 
 
-def serve(port: int) -> None:
-    from core.testing.smtp import SMTPSink
+class CountingHandler:
+    """Accepts every message and counts it by Message-ID, reading the headers only.
 
-    sink = SMTPSink(port=port).start()
-    print(json.dumps({"ready": True, "port": sink.port}), flush=True)
+    The tests' sink (core.testing.smtp.SMTPSink) parses and keeps every whole
+    message; here that parsing would be most of the baseline's cost and make any
+    sender look as fast as any other.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_message_id: collections.Counter[str] = collections.Counter()
+        self.raw = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        data = envelope.original_content or envelope.content
+        headers = _HEADER_PARSER.parsebytes(data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n", headersonly=True)
+        with self.lock:
+            self.raw += 1
+            self.by_message_id[str(headers.get("Message-ID", "")).strip()] += 1
+        return "250 OK: queued"
+
+    def counts(self) -> dict:
+        with self.lock:
+            return {
+                "distinct": len(self.by_message_id),
+                "raw": self.raw,
+                "duplicates": sum(1 for n in self.by_message_id.values() if n > 1),
+            }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.by_message_id.clear()
+            self.raw = 0
+
+
+_HEADER_PARSER = email.parser.BytesParser(policy=email.policy.compat32)
+
+
+def serve(port: int) -> None:
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    handler = CountingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
+    controller.start()
+    print(json.dumps({"ready": True, "port": port}), flush=True)
     for line in sys.stdin:
         command = line.strip()
         if command == "count":
-            with sink.lock:
-                answer = {
-                    "distinct": len(sink.by_message_id),
-                    "raw": len(sink.messages),
-                    "duplicates": sum(1 for n in sink.by_message_id.values() if n > 1),
-                }
+            answer = handler.counts()
         elif command == "reset":
-            with sink.lock:
-                sink.messages.clear()
-                sink.envelopes.clear()
-                sink.by_message_id.clear()
+            handler.reset()
             answer = {"ok": True}
         elif command == "quit":
             break
         else:
             answer = {"error": command}
         print(json.dumps(answer), flush=True)
-    sink.stop()
+    controller.stop()
 
 
 class SinkProcess:

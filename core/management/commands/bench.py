@@ -10,6 +10,7 @@ empties the Redis database REDIS_URL names, so give it one of its own.
     manage.py bench --small --output -    # tiny sizes, a minute, table only
 """
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -71,6 +72,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--phases", default="pages,bulk,sending,reminders", help="comma-separated subset to run"
         )
+        parser.add_argument("--applications", type=int, help="large size (default 200,000; small: 1%%)")
+        parser.add_argument("--letters", type=int, help="letters approved and sent (default 10,000)")
+        parser.add_argument(
+            "--reminders", type=int, help="large reminder table (default 1,000,000; small: 10%%; 1%% due)"
+        )
         parser.add_argument("--inner", action="store_true", help="(internal) run inside the bench database")
         parser.add_argument("--command-line", default="", help="(internal) the command as typed")
 
@@ -107,9 +113,9 @@ class Command(BaseCommand):
         for flag in ("small", "keep"):
             if options[flag]:
                 argv.append(f"--{flag}")
-        for key in ("output", "workdir"):
+        for key in ("output", "workdir", "applications", "letters", "reminders"):
             if options[key]:
-                argv += [f"--{key}", options[key]]
+                argv += [f"--{key}", str(options[key])]
         argv += ["--tool", options["tool"], "--phases", options["phases"], "--command-line", command_line]
         env = {
             **os.environ,
@@ -131,6 +137,21 @@ class Command(BaseCommand):
         from core.bench.runner import Bench, Sizes
 
         sizes = Sizes.smoke() if options["small"] else Sizes()
+        overrides = {}
+        if options["applications"]:
+            overrides.update(
+                applications=options["applications"],
+                applications_small=max(10, options["applications"] // 100),
+            )
+        if options["letters"]:
+            overrides["letters"] = options["letters"]
+        if options["reminders"]:
+            overrides.update(
+                reminders=options["reminders"],
+                reminders_small=options["reminders"] // 10,
+                reminders_due=max(1, options["reminders"] // 100),
+            )
+        sizes = dataclasses.replace(sizes, **overrides)
         workdir = Path(options["workdir"] or Path(settings.BASE_DIR) / "var" / "bench")
         redis_url = os.environ.get("REDIS_URL") or settings.CELERY_BROKER_URL
         bench = Bench(
