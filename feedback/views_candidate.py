@@ -211,7 +211,11 @@ def reapply(request, letter, token):
     }
     existing = existing_reapplication(letter)
     if existing is not None:
-        return render(request, "candidate/reapply_done.html", {**context, "application": existing})
+        # A second submission of the form (back button, double click, an old tab) says so.
+        already = request.method == "POST"
+        return render(
+            request, "candidate/reapply_done.html", {**context, "application": existing, "already": already}
+        )
     if not reapply_is_open(letter):
         return render(request, "candidate/reapply_not_yet.html", context)
     jobs = reapply_jobs(letter)
