@@ -101,7 +101,14 @@ KINDS: dict[str, DeliveryKind] = {
         model="feedback.FeedbackLetter",
         builder="feedback.emails.build_letter_message",
         skip="feedback.delivery.letter_skip_reason",
-        select_related=("application__candidate", "application__job", "decision__decided_by"),
+        # What build_letter_message reads, in one query.
+        select_related=(
+            "application__candidate",
+            "application__job",
+            "decision__decided_by",
+            "decision__application__job",
+            "template",
+        ),
         audit_prefix="letter",
     ),
     "reminder": DeliveryKind(

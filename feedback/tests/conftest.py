@@ -30,7 +30,7 @@ def make_letters(
     decider = decider or InterviewerFactory(first_name="Dana", last_name="Decider")
     batch = uuid.uuid4().hex[:8]
     candidates = Candidate.objects.bulk_create(
-        [Candidate(name=f"Candidate {i}", email=f"c{i}-{batch}@example.com") for i in range(n)]
+        [Candidate(name=f"Candidate {batch}-{i}", email=f"c{i}-{batch}@example.com") for i in range(n)]
     )
     applications = Application.objects.bulk_create(
         [
