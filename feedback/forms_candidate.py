@@ -117,6 +117,14 @@ class ReviewForm(forms.Form):
     )
 
 
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for closing it without an answer (audited)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class EraseForm(forms.Form):
     confirm = forms.BooleanField(
         label="I understand that this cannot be undone.",

@@ -11,4 +11,5 @@ urlpatterns = [
     path("requests/<int:pk>/", views_requests.answer, name="answer"),
     path("requests/review/", views_requests.review_list, name="review_list"),
     path("requests/review/<int:pk>/", views_requests.review, name="review"),
+    path("requests/check/", views_requests.check, name="check"),
 ]

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import roles
 from core.permissions import hr_required, staff_required
 from feedback import quality
-from feedback.forms_candidate import AnswerForm, ReviewForm
+from feedback.forms_candidate import AnswerForm, CloseForm, ReviewForm
 from feedback.models import FeedbackRequest
 from feedback.selectors_candidate import (
     request_for_hr,
@@ -19,7 +20,7 @@ from feedback.selectors_candidate import (
     requests_routed_to,
 )
 from feedback.services import candidate as services
-from feedback.services.candidate import CandidateActionError, QualityCheckFailed
+from feedback.services.candidate import ANSWER_MAX_LENGTH, CandidateActionError, QualityCheckFailed
 
 
 @login_required
@@ -45,6 +46,7 @@ def answer(request, pk):
     routed = requests_routed_to(request.user).filter(pk=item.pk).exists()
     can_answer = routed and item.status in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW)
     form = AnswerForm(request.POST or None, initial={"answer": item.answer})
+    _live_check(form)
     if request.method == "POST":
         if not can_answer:
             messages.error(request, "This request cannot be answered here.")
@@ -69,6 +71,33 @@ def answer(request, pk):
     return render(request, "feedback/requests/answer.html", context, status=400 if form.errors else 200)
 
 
+def _live_check(form) -> None:
+    """Check the answer as it is typed (htmx posts it to requests:check)."""
+    form.fields["answer"].widget.attrs.update(
+        {
+            "hx-post": reverse("requests:check"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#findings",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+
+@login_required
+@staff_required
+@require_POST
+def check(request):
+    """The quality check of the answer being typed (not saved): a partial for htmx."""
+    text = request.POST.get("answer", "")[:ANSWER_MAX_LENGTH]
+    findings = services.check_answer(text) if text.strip() else []
+    context = {
+        "findings": findings,
+        "checked": bool(text.strip()),
+        "highlighted": quality.highlight(text, findings) if findings else None,
+    }
+    return render(request, "feedback/requests/_findings.html", context)
+
+
 @login_required
 @hr_required
 @require_GET
@@ -90,7 +119,12 @@ def review_list(request):
 def review(request, pk):
     item = request_for_hr(pk)
     can_approve = item.status == FeedbackRequest.Status.IN_REVIEW
+    can_close = item.status in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW)
+    if request.method == "POST" and request.POST.get("action") == "close":
+        return _close(request, item, can_close)
     form = ReviewForm(request.POST or None, initial={"answer": item.answer})
+    _live_check(form)
+    close_form = CloseForm()
     findings = services.check_answer(item.answer) if item.answer else []
     text_for_findings = item.answer
     if request.method == "POST":
@@ -121,7 +155,28 @@ def review(request, pk):
         "letter": item.letter,
         "form": form,
         "can_approve": can_approve,
+        "can_close": can_close,
+        "close_form": close_form,
         "findings": findings,
+        "checked": bool(item.answer),
         "highlighted": quality.highlight(text_for_findings, findings) if findings else None,
     }
     return render(request, "feedback/requests/review.html", context, status=400 if form.errors else 200)
+
+
+def _close(request, item, can_close):
+    """HR closes a request without an answer (spam, abuse, or handled elsewhere), with a reason."""
+    form = CloseForm(request.POST)
+    if not can_close:
+        messages.error(request, "This request can no longer be closed.")
+    elif form.is_valid():
+        try:
+            services.request_close(request=item, by=request.user, reason=form.cleaned_data["reason"])
+        except CandidateActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The request is closed. The candidate's page says so.")
+            return redirect("requests:review_list")
+    else:
+        messages.error(request, "Give a reason to close the request.")
+    return redirect("requests:review", pk=item.pk)

@@ -297,6 +297,22 @@ def request_approve(
     return request
 
 
+@transaction.atomic
+def request_close(*, request: FeedbackRequest, by, reason: str) -> FeedbackRequest:
+    """HR closes a request without answering it (abuse, spam, handled another way). Audited."""
+    request = _locked_request(request)
+    if request.status not in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW):
+        raise RequestStateError("Only a request that has not been approved can be closed.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason."})
+    request.status = FeedbackRequest.Status.CANCELLED
+    request.last_error = "Closed by HR without an answer."
+    request.save(update_fields=["status", "last_error"])
+    audit_record(actor=by, verb="request.closed", target=request, reason=reason)
+    return request
+
+
 # Unsubscribe ---------------------------------------------------------------
 
 

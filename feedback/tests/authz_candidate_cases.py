@@ -65,6 +65,13 @@ CASES = {
     "requests:review": Case(
         url=lambda w: reverse("requests:review", args=[_request(w).pk]), expect=hr_only()
     ),
+    # The live quality check of an answer being typed: any staff member, POST only.
+    "requests:check": Case(
+        url=lambda w: reverse("requests:check"),
+        method="post",
+        data={"answer": "You were not the right culture fit."},
+        expect=staff_only(),
+    ),
     "privacy:home": Case(url=lambda w: reverse("privacy:home"), expect=hr_only()),
     "privacy:export": Case(url=lambda w: reverse("privacy:export", args=[w.candidate.pk]), expect=hr_only()),
     "privacy:erase": Case(url=lambda w: reverse("privacy:erase", args=[w.candidate.pk]), expect=hr_only()),

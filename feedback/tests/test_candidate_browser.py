@@ -234,3 +234,27 @@ def test_candidate_and_request_pages_have_no_serious_accessibility_violations(pa
         if violations := axe_check(page):
             problems.append(f"{name} ({path}):\n{format_axe(violations)}")
     assert not problems, "\n\n".join(problems)
+
+
+def test_decider_sees_the_quality_check_live_while_answering(page, live_server, groups, csp_errors):
+    from feedback.services import candidate as services
+    from feedback.tests.candidate_helpers import make_letter
+    from tests.e2e.helpers import use_session_of
+
+    page.set_default_timeout(10_000)
+    letter = make_letter()
+    request = services.request_create(letter=letter, question="What was missing?")
+    use_session_of(page, letter.decision.decided_by, live_server)
+    page.goto(f"{live_server.url}/requests/")
+    page.get_by_role("link", name=re.compile("question from")).click()
+    answer = page.get_by_label("Your answer")
+    answer.fill("You were not the right culture fit.")
+    expect(page.locator("#findings")).to_contain_text("Quality check: 1 flag")
+    expect(page.locator("#findings mark")).to_contain_text("culture fit")
+    answer.fill("You did not say how bursts at the window boundary are handled; compare a token bucket.")
+    expect(page.locator("#findings")).to_contain_text("no flags")
+    page.get_by_role("button", name="Send to HR for review").click()
+    expect(page.get_by_text("your answer is with HR for review")).to_be_visible()
+    request.refresh_from_db()
+    assert request.status == "in_review"
+    assert csp_errors == []

@@ -216,3 +216,32 @@ def test_review_list_shows_answers_waiting_for_review(client, asked, hr_user):
     client.force_login(hr_user)
     body = client.get(reverse("requests:review_list")).content.decode()
     assert reverse("requests:review", args=[request.pk]) in body
+
+
+def test_live_check_returns_findings_for_the_text_being_typed(client, asked):
+    letter, _ = asked
+    client.force_login(letter.decision.decided_by)
+    flagged = client.post(reverse("requests:check"), {"answer": FLAGGED_ANSWER}).content.decode()
+    assert "Quality check: 1 flag" in flagged and "<mark" in flagged
+    clean = client.post(reverse("requests:check"), {"answer": GOOD_ANSWER}).content.decode()
+    assert "no flags" in clean
+    assert client.get(reverse("requests:check")).status_code == 405
+    answer_page = client.get(reverse("requests:answer", args=[asked[1].pk])).content.decode()
+    assert f'hx-post="{reverse("requests:check")}"' in answer_page
+
+
+def test_hr_closes_a_request_without_answer_with_an_audited_reason(client, asked, hr_user):
+    letter, request = asked
+    client.force_login(hr_user)
+    url_ = reverse("requests:review", args=[request.pk])
+    client.post(url_, {"action": "close", "reason": ""})
+    request.refresh_from_db()
+    assert request.status == FeedbackRequest.Status.OPEN
+    response = client.post(url_, {"action": "close", "reason": "Abusive message"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == FeedbackRequest.Status.CANCELLED
+    event = AuditEvent.objects.get(verb="request.closed")
+    assert (event.actor, event.reason) == (hr_user, "Abusive message")
+    page = client.get(url("letter", letter)).content.decode()
+    assert "This question was closed" in page
