@@ -68,8 +68,10 @@ deploy-check: $(STAMP)
 compose-check:
 	docker-compose config -q
 
+# Needs DATABASE_URL=postgres://... (the bench creates and drops its own database there)
+# and REDIS_URL=redis://.../<a db of its own>; ~15 minutes. BENCH_ARGS="--small" for a quick check.
 bench: $(STAMP)
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 bench-smoke: $(STAMP)
 	$(PY) -m pytest -m bench

@@ -5,12 +5,13 @@ missing rather than failing the run.
 """
 
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -105,8 +106,11 @@ def client_for(username: str | None) -> Client:
     return client
 
 
-def query_counts(targets: Targets, pages=PAGES) -> dict[str, dict]:
-    """Per page: the queries of one GET (after a warm-up GET), its status and size."""
+def query_counts(targets: Targets, pages=PAGES, *, explain: bool = False) -> dict[str, dict]:
+    """Per page: the queries of one GET (after a warm-up GET), its status, size and time.
+
+    With ``explain``, the plan of each page's slowest query too.
+    """
     results = {}
     clients: dict[str | None, Client] = {}
     for page in pages:
@@ -117,13 +121,37 @@ def query_counts(targets: Targets, pages=PAGES) -> dict[str, dict]:
         client = clients.setdefault(page.username, client_for(page.username))
         client.get(url)
         with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
             response = client.get(url)
+            elapsed = time.perf_counter() - start
+        captured = ctx.captured_queries
+        slowest = sorted(captured, key=lambda q: -float(q["time"]))[:3]
         results[page.key] = {
-            "queries": len(ctx.captured_queries),
+            "queries": len(captured),
             "status": response.status_code,
             "bytes": len(response.content),
+            # Where one request's time goes, measured through the test Client.
+            "ms": elapsed * 1000,
+            "db_ms": sum(float(q["time"]) for q in captured) * 1000,
+            "slowest": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in slowest],
         }
+        if explain and slowest:
+            results[page.key]["plan"] = explain_sql(slowest[0]["sql"])
     return results
+
+
+def explain_sql(sql: str) -> str:
+    """EXPLAIN ANALYZE of a captured SELECT (PostgreSQL), in a transaction rolled back."""
+    if connection.vendor != "postgresql" or not sql.lstrip().upper().startswith("SELECT"):
+        return ""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            transaction.set_rollback(True)
+    except DatabaseError as exc:  # a query that cannot be replayed as text
+        return f"(no plan: {exc})"
+    return plan
 
 
 def session_cookie(username: str | None) -> dict[str, str]:

@@ -105,7 +105,7 @@ class Bench:
         )
         seed.analyze()
         self.data["seed_seconds"] = time.monotonic() - started
-        large = pages.query_counts(self.targets)
+        large = pages.query_counts(self.targets, explain=True)
         self.data["query_counts"] = {"small": small, "large": large}
         self.data["rows"] = {
             "applications": Application.objects.count(),
@@ -229,12 +229,29 @@ class Bench:
                     met=small.get("queries") == large.get("queries") and not broken,
                 )
             )
+        diagnostics = []
+        for page in pages.PAGES:
+            large = counts.get("large", {}).get(page.key, {})
+            if not large.get("slowest"):
+                continue
+            diagnostics.append(
+                f"{page.title}: {large['ms']:.0f} ms in the view through the test Client, of which "
+                f"{large['db_ms']:.0f} ms in {large['queries']} queries; {large['bytes']:,} bytes. "
+                f"Slowest query ({large['slowest'][0]['ms']:.1f} ms):\n  {large['slowest'][0]['sql'][:600]}"
+            )
+            if large.get("plan"):
+                diagnostics.append("\n".join("  " + line for line in large["plan"].splitlines()[:30]))
+        section.details = "\n\n".join(diagnostics)
         if base:
             section.notes.append(
                 f"Baseline: a trivial view returning a fixed page through the same middleware "
                 f"(`core/bench_views.py`), {base['rps']:,.0f} requests/s. Each page is loaded for "
                 f"{s.page_seconds:g} s with {s.connections} connections, {s.page_rounds} rounds taking turns "
                 f"with the baseline; figures are medians over the rounds. Load generator: {base['tool']}."
+            )
+            section.notes.append(
+                f"Where each page's time goes at {s.applications:,} applications (one request through "
+                "the test Client, in the bench process), with the plan of its slowest query:"
             )
         sections.append(section)
 
@@ -307,6 +324,12 @@ class Bench:
                     ),
                 )
             )
+            if snd["sink"]["distinct"] < snd["letters"]:
+                section.notes.append(
+                    f"**Not everything arrived**: the pipeline had {snd['time_limit']:.0f} s (or stopped "
+                    f"delivering for 60 s); {snd['sink']['distinct']:,} of {snd['letters']:,} letters "
+                    "reached the sink, and the rate above is theirs."
+                )
             section.notes.append(
                 f"Pipeline: `letters_sweep_task` queued on Redis, run by a Celery worker (prefork, "
                 f"concurrency {snd['concurrency']}) that claims the due letters and queues one "

@@ -112,13 +112,18 @@ class SinkProcess:
     def reset(self) -> None:
         self._ask("reset")
 
-    def wait_for(self, n: int, *, idle_timeout: float, poll: float = 0.05) -> dict:
-        """Wait until n distinct messages arrived, or nothing arrived for ``idle_timeout`` s."""
-        last_change = time.monotonic()
+    def wait_for(
+        self, n: int, *, idle_timeout: float, time_limit: float | None = None, poll: float = 0.05
+    ) -> dict:
+        """Wait until n distinct messages arrived, nothing arrived for ``idle_timeout`` s, or
+        ``time_limit`` s passed."""
+        started = last_change = time.monotonic()
         last = None
         while True:
             counts = self.count()
             if counts["distinct"] >= n:
+                return counts
+            if time_limit is not None and time.monotonic() - started > time_limit:
                 return counts
             if counts != last:
                 last, last_change = counts, time.monotonic()
