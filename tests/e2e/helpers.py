@@ -15,6 +15,18 @@ from core.testing.quality_tools import screenshot_dir
 PASSWORD = "pw-for-tests-1"  # hiring.tests.factories.UserFactory's password
 
 
+def ensure_roles() -> None:
+    """The role groups (a data migration makes them). A transactional test after a
+    non-transactional one in the same session can find them flushed even with
+    serialized_rollback (Django 5.2 + pytest-django 4.14), so these tests make sure."""
+    from django.contrib.auth.models import Group
+
+    from core import roles
+
+    for name in roles.ALL:
+        Group.objects.get_or_create(name=name)
+
+
 def log_in(page, live_server, user, *, shot: Callable | None = None) -> None:
     """Log in through the login form, by its labels, as a person would."""
     page.goto(f"{live_server.url}/accounts/login/")

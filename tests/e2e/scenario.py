@@ -27,6 +27,7 @@ from hiring.tests.factories import (
     InterviewFactory,
     job_with_pipeline,
 )
+from tests.e2e.helpers import ensure_roles
 
 BOILERPLATE = (
     "We have decided to move forward with other candidates whose experience better matches our needs."
@@ -120,6 +121,7 @@ def _mark_sent(letter: FeedbackLetter) -> FeedbackLetter:
 
 
 def build_world() -> World:
+    ensure_roles()
     hr = HRFactory(username="hana", first_name="Hana", last_name="Reyes")
     alice = InterviewerFactory(username="alice", first_name="Alice", last_name="Ito")
     bob = InterviewerFactory(username="bob", first_name="Bob", last_name="Novak")
