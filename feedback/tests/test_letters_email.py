@@ -4,7 +4,9 @@ import email
 import email.policy
 
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from feedback import links
 from feedback.emails import body_to_html, build_letter_message
@@ -21,6 +23,13 @@ from hiring.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 NASTY_NAME = 'Zoë "<script>alert(1)</script>" O\'Brien\r\nBcc: victim@example.com'
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Signed links carry a timestamp: building one twice across a second boundary differs."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
 
 
 @pytest.fixture
