@@ -76,8 +76,10 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(PY) -m pytest -m bench
 
+# The journey needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL); CI=true makes a
+# missing service fail instead of skipping silently with no pictures.
 screenshots: $(STAMP)
-	CANDOR_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -m browser -k journey
+	CI=true CANDOR_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -m browser -k journey -p no:cacheprovider
 
 clean:
 	rm -rf var staticfiles artifacts .pytest_cache

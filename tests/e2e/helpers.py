@@ -66,12 +66,19 @@ class Screenshots:
         self.folder = folder or screenshot_dir()
         self.count = 0
         self.saved: list[Path] = []
+        # A fresh set each run: a step renamed or removed leaves no stale picture behind.
+        for old in self.folder.glob("[0-9][0-9]-*.png"):
+            old.unlink()
 
-    def __call__(self, name: str, *, full_page: bool = False) -> Path:
+    def __call__(self, name: str, *, full_page: bool = False, of=None) -> Path:
+        """The viewport (or the full page, or just the element ``of``) as NN-name.png."""
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         path = self.folder / f"{self.count:02d}-{slug}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
+        if of is not None:
+            of.screenshot(path=str(path))
+        else:
+            self.page.screenshot(path=str(path), full_page=full_page)
         self.saved.append(path)
         return path
 

@@ -94,6 +94,14 @@ def test_the_whole_journey_from_job_to_reapplication(
     expect.set_options(timeout=15_000)
     page.set_viewport_size(DESKTOP)
     shot = Screenshots(page)
+    try:
+        walk(page, live_server, people, celery_worker_process, smtp_sink, settings, shot)
+    except Exception:
+        shot("failure", full_page=True)  # the page as it was when the step failed, for the CI artifact
+        raise
+
+
+def walk(page, live_server, people, celery_worker_process, smtp_sink, settings, shot):
     j = Journey(page, live_server, shot)
     hr, alice, bob = people["hr"], people["alice"], people["bob"]
 
@@ -225,8 +233,8 @@ def test_the_whole_journey_from_job_to_reapplication(
     expect(findings).to_contain_text("found 1 problem")
     flagged = findings.locator("mark").first
     expect(flagged).to_contain_text("move forward with other candidates")
-    flagged.scroll_into_view_if_needed()
-    shot("HR sees the boilerplate sentence flagged")
+    flagged.evaluate("el => el.scrollIntoView({block: 'nearest'})")  # inside the scrolling preview
+    shot("HR sees the boilerplate sentence flagged", of=findings)
     body.fill(body.input_value().replace(BOILERPLATE, SPECIFIC))
     body.press("End")
     expect(findings).to_contain_text("finds nothing")
@@ -276,7 +284,7 @@ def test_the_whole_journey_from_job_to_reapplication(
     )
     page.get_by_role("button", name="Send my rating").click()
     expect(page.get_by_text("You rated it 5 out of 5")).to_be_visible()
-    page.get_by_role("heading", name="When you can reapply").scroll_into_view_if_needed()
+    page.get_by_role("heading", name="How far you got").evaluate("el => el.scrollIntoView({block: 'start'})")
     shot("the candidate opts into the reminder and rates the feedback")
     reminder = ReapplyReminder.objects.get(application=application)
     assert CandidateRating.objects.get(letter=letter).score == 5
