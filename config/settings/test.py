@@ -1,7 +1,7 @@
 """Tests: SQLite unless DATABASE_URL says otherwise; REDIS_URL honoured."""
 
 from .base import *  # noqa: F403
-from .base import CELERY_BEAT_SCHEDULE, env
+from .base import CELERY_BEAT_SCHEDULE, CELERY_BROKER_TRANSPORT_OPTIONS, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -21,6 +21,14 @@ AXES_ENABLED = False
 CANDOR_BASE_URL = "http://testserver"
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = False
+# Integration tests that kill workers use a short visibility_timeout; let the
+# restarted worker also look for the dead one's unacknowledged messages often.
+if env("CELERY_VISIBILITY_TIMEOUT", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
 # A worker's embedded beat in integration tests sweeps every few seconds, not every minute.
 _SWEEP_SECONDS = env.float("CANDOR_TEST_SWEEP_SECONDS", default=0)
 if _SWEEP_SECONDS:

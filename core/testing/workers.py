@@ -174,9 +174,8 @@ def publishing_to(url: str):
     from config.celery import app
 
     def reset_pools():
-        if app._pool is not None:
-            with contextlib.suppress(Exception):
-                app._pool.force_close_all()
+        # Drop the references only: kombu caches pools per URL, and a pool
+        # closed here would be handed back, closed, on the next publish.
         app._pool = None
         with contextlib.suppress(AttributeError, KeyError):
             app.__dict__["amqp"]._producer_pool = None

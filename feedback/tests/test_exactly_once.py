@@ -1,0 +1,357 @@
+"""Exactly once, whatever fails (quality.md 1-7).
+
+Real PostgreSQL, Redis, a real ``celery -A config worker`` subprocess and a real
+SMTP server (aiosmtpd) that counts messages by Message-ID. The test process
+plays the web app and beat: it approves letters and runs the sweep, whose
+tasks go to the worker through Redis.
+"""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from core.testing.workers import (
+    broker_etas,
+    broker_messages,
+    broker_queue_length,
+    publishing_to,
+    wait_until,
+)
+from feedback.delivery import deliveries_claim_due, deliveries_sweep
+from feedback.models import FeedbackLetter, ReapplyReminder
+from feedback.services.candidate import reminder_opt_in
+from feedback.services.letters import letter_approve, letter_retry, letters_bulk_approve
+from feedback.tasks import delivery_send_task
+from hiring.tests.factories import HRFactory
+
+from .conftest import make_letters
+
+pytestmark = pytest.mark.services
+
+Status = FeedbackLetter.Status
+
+
+class Rollback(Exception):
+    pass
+
+
+def approve(letters, hr) -> None:
+    """HR approves (the real service), and the scheduled time comes."""
+    for letter in letters:
+        letter_approve(letter=letter, by=hr, override_reason="Integration test letter")
+    FeedbackLetter.objects.filter(pk__in=[letter.pk for letter in letters]).update(
+        send_after=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def broker_drained(worker) -> bool:
+    """No task waiting or running (late acks: a message leaves the broker when its task ended)."""
+    return not broker_messages(worker.redis_url)
+
+
+def statuses(letters) -> dict:
+    rows = FeedbackLetter.objects.filter(pk__in=[letter.pk for letter in letters])
+    counts: dict = {}
+    for status in rows.values_list("status", flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def message_ids(letters) -> set:
+    return set(
+        FeedbackLetter.objects.filter(pk__in=[letter.pk for letter in letters]).values_list(
+            "message_id", flat=True
+        )
+    )
+
+
+# 1 -------------------------------------------------------------------------
+
+
+def test_rolled_back_approval_sends_nothing(celery_worker_process, smtp_sink):
+    worker = celery_worker_process.start()
+    hr = HRFactory()
+    (rolled_back,) = make_letters(1, status=Status.IN_REVIEW)
+    (sentinel,) = make_letters(1, status=Status.IN_REVIEW)
+
+    with pytest.raises(Rollback), transaction.atomic():
+        approve([rolled_back], hr)
+        assert deliveries_claim_due(kind="letter") == [rolled_back.pk]
+        raise Rollback
+    assert broker_queue_length(worker.redis_url) == 0
+
+    # A letter approved afterwards goes out; the queue held nothing before it.
+    approve([sentinel], hr)
+    assert deliveries_sweep(kind="letter") == 1
+    assert smtp_sink.wait_for(1, timeout=60)
+    assert wait_until(lambda: broker_drained(worker), timeout=30)
+    rolled_back.refresh_from_db()
+    assert rolled_back.status == Status.IN_REVIEW
+    assert smtp_sink.raw_count == 1
+    assert set(smtp_sink.by_message_id) == message_ids([sentinel])
+
+
+# 2 -------------------------------------------------------------------------
+
+
+def test_same_send_task_delivered_three_times_sends_once(celery_worker_process, smtp_sink):
+    worker = celery_worker_process.start()
+    (letter,) = make_letters(1)
+    for _ in range(3):  # as if Redis redelivered it twice
+        delivery_send_task.delay("letter", letter.pk)
+    assert deliveries_sweep(kind="letter") == 1  # and beat's sweep queues it a fourth time
+    assert smtp_sink.wait_for(1, timeout=60)
+    assert wait_until(lambda: broker_drained(worker), timeout=30)
+    letter.refresh_from_db()
+    assert letter.status == Status.SENT
+    assert smtp_sink.raw_count == 1
+    assert smtp_sink.by_message_id == {letter.message_id: 1}
+
+
+# 3 -------------------------------------------------------------------------
+
+
+def test_two_sweepers_over_1000_due_letters_send_1000_emails(celery_worker_process, smtp_sink):
+    letters = make_letters(1000)
+    worker = celery_worker_process.start()
+    start = threading.Barrier(2)
+    claimed: list[list[int]] = [[], []]
+    errors = []
+
+    def sweeper(index: int) -> None:
+        try:
+            start.wait(timeout=30)
+            while True:  # small batches, so the two really interleave
+                ids = deliveries_claim_due(kind="letter", limit=50)
+                if not ids:
+                    break
+                claimed[index].extend(ids)
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweeper, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert set(claimed[0]).isdisjoint(claimed[1])
+    assert sorted(claimed[0] + claimed[1]) == sorted(letter.pk for letter in letters)
+    assert claimed[0] and claimed[1], "both sweepers claimed rows"
+
+    assert smtp_sink.wait_for(1000, timeout=150), f"{smtp_sink.distinct_count} of 1000 arrived"
+    assert wait_until(lambda: broker_drained(worker), timeout=30)
+    assert smtp_sink.distinct_count == 1000
+    assert smtp_sink.raw_count == 1000
+    assert set(smtp_sink.by_message_id) == message_ids(letters)
+    assert statuses(letters) == {Status.SENT: 1000}
+
+
+# 4 -------------------------------------------------------------------------
+
+
+def test_worker_killed_three_times_while_sending_1000_letters_sends_each_once(
+    celery_worker_process, smtp_sink, settings
+):
+    """SIGKILL mid-run, three times. Rows left *sending* by the dead worker are queued
+    again by the sweep once their lease runs out; unacknowledged messages come back
+    after the (short) visibility timeout and find their rows sent.
+
+    Counted by Message-ID (quality.md). A message whose SMTP transaction had
+    completed at the instant of a kill, before its row was marked sent, is sent
+    again with the same Message-ID: at most one per pool process per kill.
+    """
+    settings.CANDOR_SEND_LEASE_SECONDS = 5  # the sweep in this process leases with it too
+    letters = make_letters(1000)
+    concurrency = 2
+    worker = celery_worker_process.start(concurrency=concurrency, visibility_timeout=5, lease_seconds=5)
+    deliveries_sweep(kind="letter")
+
+    kills = 0
+    for threshold in (150, 400, 650):
+        assert smtp_sink.wait_for(threshold, timeout=90), f"stalled at {smtp_sink.distinct_count}"
+        worker.kill()
+        kills += 1
+        worker.restart()
+
+    # Beat's part: once the queue has drained, sweep for rows the dead workers
+    # left behind (sending, lease expired) and send what is still missing.
+    deadline = time.monotonic() + 150
+    while smtp_sink.distinct_count < 1000 and time.monotonic() < deadline:
+        wait_until(lambda: broker_queue_length(worker.redis_url) == 0, timeout=60, interval=0.5)
+        if smtp_sink.wait_for(1000, timeout=1):
+            break
+        close_old_connections()
+        deliveries_sweep(kind="letter")
+    assert smtp_sink.distinct_count == 1000, f"{smtp_sink.distinct_count} of 1000 arrived"
+    # Messages the dead workers had reserved come back after the visibility
+    # timeout and must find their letters sent: let them run before counting.
+    wait_until(lambda: broker_drained(worker), timeout=30, interval=0.5)
+    assert statuses(letters) == {Status.SENT: 1000}
+    assert set(smtp_sink.by_message_id) == message_ids(letters)
+    duplicates = smtp_sink.duplicates()
+    print(f"SMTP-level resends of the same Message-ID after {kills} kills: {duplicates}")
+    assert smtp_sink.raw_count - 1000 <= concurrency * kills
+
+
+# 5 -------------------------------------------------------------------------
+
+
+def test_letters_approved_while_redis_is_down_are_all_sent_when_it_is_back(
+    celery_worker_process, smtp_sink, throwaway_redis
+):
+    url = throwaway_redis.url(0)
+    worker = celery_worker_process.start(extra_env={"REDIS_URL": url})
+    worker.redis_url = url
+    hr = HRFactory()
+    letters = make_letters(40, status=Status.IN_REVIEW)
+    with publishing_to(url):
+        throwaway_redis.stop()
+        approved, skipped = letters_bulk_approve(
+            letter_ids=[letter.pk for letter in letters],
+            by=hr,
+            send_at=timezone.now() + dt.timedelta(minutes=1),
+        )
+        assert len(approved) == 40, skipped
+        FeedbackLetter.objects.filter(pk__in=approved).update(send_after=timezone.now())
+        deliveries_sweep(kind="letter")  # beat could not even run now; the sweep survives it anyway
+        assert statuses(letters) == {Status.SCHEDULED: 40}
+        assert not FeedbackLetter.objects.filter(pk__in=approved, claimed_until__isnull=False).exists()
+
+        throwaway_redis.start()
+        assert deliveries_sweep(kind="letter") == 40
+        assert smtp_sink.wait_for(40, timeout=120), f"{smtp_sink.distinct_count} of 40 arrived"
+    assert wait_until(lambda: broker_drained(worker), timeout=30)
+    assert smtp_sink.raw_count == 40
+    assert statuses(letters) == {Status.SENT: 40}
+
+
+# 6 -------------------------------------------------------------------------
+
+
+def _wait_status(letter, status, timeout: float) -> bool:
+    def reached():
+        letter.refresh_from_db()
+        return letter.status == status
+
+    return wait_until(reached, timeout=timeout, interval=0.2)
+
+
+def test_smtp_4xx_is_retried_with_backoff_until_sent(celery_worker_process, smtp_sink):
+    worker = celery_worker_process.start(max_retries=3)
+    (letter,) = make_letters(1)
+    smtp_sink.fail_next(2, code=451)
+    deliveries_sweep(kind="letter")
+    assert smtp_sink.wait_for(1, timeout=60)
+    assert _wait_status(letter, Status.SENT, timeout=10)
+    assert letter.attempts == 3
+    assert len(smtp_sink.rejections) == 2
+    assert smtp_sink.raw_count == 1
+    assert worker.log().count("Retry in") == 2
+
+
+def test_smtp_refusing_connections_fails_after_the_last_try_and_can_be_retried_by_hand(
+    celery_worker_process, smtp_sink
+):
+    celery_worker_process.start(max_retries=2)
+    hr = HRFactory()
+    (letter,) = make_letters(1)
+    smtp_sink.stop()
+    deliveries_sweep(kind="letter")
+    assert _wait_status(letter, Status.FAILED, timeout=60)
+    assert letter.attempts == 3
+    assert letter.last_error == (
+        "Could not connect to the mail server: the connection was refused. Gave up after 3 tries."
+    )
+    smtp_sink.start()
+    letter_retry(letter=letter, by=hr)
+    deliveries_sweep(kind="letter")
+    assert smtp_sink.wait_for(1, timeout=60)
+    assert _wait_status(letter, Status.SENT, timeout=10)
+    assert smtp_sink.raw_count == 1
+
+
+def test_smtp_timing_out_fails_after_the_last_try_and_can_be_retried_by_hand(
+    celery_worker_process, smtp_sink
+):
+    celery_worker_process.start(max_retries=2, email_timeout=1)
+    hr = HRFactory()
+    (letter,) = make_letters(1)
+    smtp_sink.stall()
+    deliveries_sweep(kind="letter")
+    assert _wait_status(letter, Status.FAILED, timeout=60)
+    assert letter.last_error == "The mail server did not answer within 1 seconds. Gave up after 3 tries."
+    assert smtp_sink.stall_hits == 3
+    smtp_sink.unstall()
+    letter_retry(letter=letter, by=hr)
+    deliveries_sweep(kind="letter")
+    assert smtp_sink.wait_for(1, timeout=60)
+    assert _wait_status(letter, Status.SENT, timeout=10)
+    assert smtp_sink.raw_count == 1
+
+
+def test_5xx_for_one_recipient_fails_that_letter_at_once_and_the_others_are_sent(
+    celery_worker_process, smtp_sink
+):
+    worker = celery_worker_process.start()
+    letters = make_letters(5)
+    refused = letters[2]
+    smtp_sink.refuse_recipient(refused.application.candidate.email, code=550)
+    deliveries_sweep(kind="letter")
+    assert smtp_sink.wait_for(4, timeout=60)
+    assert _wait_status(refused, Status.FAILED, timeout=10)
+    assert refused.attempts == 1
+    assert "refused the recipient's address (550" in refused.last_error
+    assert wait_until(lambda: broker_drained(worker), timeout=30)
+    assert statuses(letters) == {Status.SENT: 4, Status.FAILED: 1}
+    assert smtp_sink.raw_count == 4
+
+
+# 7 -------------------------------------------------------------------------
+
+
+def test_retries_wait_in_the_broker_five_minutes_at_most(celery_worker_process, smtp_sink):
+    worker = celery_worker_process.start(max_retries=10)
+    (letter,) = make_letters(1)
+    smtp_sink.fail_next(1000, code=451)
+    deliveries_sweep(kind="letter")
+    seen = []
+
+    def some_eta():
+        seen.extend(broker_etas(worker.redis_url))
+        return seen
+
+    assert wait_until(some_eta, timeout=60, interval=0.05), "no retry with an ETA was seen"
+    assert all(eta <= timezone.now() + dt.timedelta(minutes=5) for eta in seen), seen
+    letter.refresh_from_db()
+    # While it waits for the retry, the row is not due for the sweep.
+    assert letter.status in (Status.SCHEDULED, Status.SENDING)
+    assert deliveries_claim_due(kind="letter") == []
+
+
+def test_letters_and_reminders_due_months_ahead_are_rows_not_broker_messages(
+    transactional_db, django_db_serialized_rollback
+):
+    from django.conf import settings
+
+    from core.testing.workers import redis_flush
+
+    redis_flush(settings.CELERY_BROKER_URL)
+    hr = HRFactory()
+    sent = make_letters(3, status=Status.SENT)
+    for letter in sent:
+        reminder_opt_in(letter=letter)
+    assert ReapplyReminder.objects.filter(send_after__gt=timezone.now() + dt.timedelta(days=150)).count() == 3
+    (later,) = make_letters(1, status=Status.IN_REVIEW)
+    letter_approve(letter=later, by=hr, send_at=timezone.now() + dt.timedelta(days=30))
+
+    assert deliveries_sweep(kind="reminder") == 0
+    assert deliveries_sweep(kind="letter") == 0
+    assert broker_queue_length(settings.CELERY_BROKER_URL) == 0
+    assert broker_messages(settings.CELERY_BROKER_URL) == []
