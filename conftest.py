@@ -1,7 +1,6 @@
 """Fixtures shared by every app's tests."""
 
 import os
-import shutil
 
 import pytest
 
@@ -31,26 +30,20 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(config, items):
-    from django.conf import settings
+def pytest_runtest_setup(item):
+    """Tests marked ``services`` need PostgreSQL and Redis, ``browser`` needs Chromium.
 
-    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    redis = settings.CELERY_BROKER_URL.startswith("redis")
-    for item in items:
-        if item.get_closest_marker("services") and not (on_postgres and redis):
-            item.add_marker(pytest.mark.usefixtures("_require_services"))
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.usefixtures("_require_browser"))
+    Checked here, before the test's fixtures run (a marker added at collection
+    time would come too late to pull in a fixture).
+    """
+    if item.get_closest_marker("services"):
+        from django.conf import settings
 
-
-@pytest.fixture
-def _require_services():
-    _missing("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
-
-
-@pytest.fixture(scope="session")
-def _require_browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+        on_redis = settings.CELERY_BROKER_URL.startswith("redis")
+        if not (on_postgres and on_redis):
+            _missing("needs DATABASE_URL=postgres://... and REDIS_URL=redis://...")
+    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
         _missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
 
 

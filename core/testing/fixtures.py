@@ -14,8 +14,6 @@
 Tests using the worker need ``@pytest.mark.services`` (PostgreSQL + Redis).
 """
 
-import os
-
 import pytest
 from django.conf import settings as django_settings
 
@@ -23,23 +21,6 @@ from .smtp import SMTPSink
 from .workers import CeleryWorker, RedisServer, redis_flush, worker_database_url
 
 SINK_EMAIL_TIMEOUT = 3  # seconds: a stalled server fails a send quickly in tests
-
-
-def pytest_runtest_setup(item):
-    """``@pytest.mark.services`` needs PostgreSQL and Redis: skipped without them, failed in CI.
-
-    (A usefixtures marker added during collection comes too late to take effect,
-    so the check runs here, before the test's fixtures.)
-    """
-    if item.get_closest_marker("services") is None:
-        return
-    on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    on_redis = django_settings.CELERY_BROKER_URL.startswith("redis")
-    if not (on_postgres and on_redis):
-        reason = "needs DATABASE_URL=postgres://... and REDIS_URL=redis://..."
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI needs this, and it is missing: {reason}")
-        pytest.skip(reason)
 
 
 @pytest.fixture
