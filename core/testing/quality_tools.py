@@ -23,7 +23,9 @@ import mailbox
 import os
 import re
 import shutil
-import subprocess  # nosec B404 - runs fixed local tools with fixed arguments
+
+# Runs fixed local tools (java, spamassassin) with fixed arguments on our own temp files.
+import subprocess  # nosec B404
 import tempfile
 from dataclasses import dataclass
 from functools import cache
@@ -147,7 +149,7 @@ def vnu_check(
             path = Path(tmp) / f"{index:02d}-{safe}.html"
             path.write_text(html, encoding="utf-8")
             paths[path.name] = (name, str(path))
-        result = subprocess.run(  # nosec B603 - fixed command, our own temp files
+        result = subprocess.run(  # nosec B603
             [JAVA, "-jar", str(VNU_JAR), "--format", "json", "--stdout", *(p for _, p in paths.values())],
             capture_output=True,
             text=True,
@@ -240,7 +242,7 @@ def spamassassin_reports(raw_messages: list[bytes]) -> list[SpamReport]:
             box.add(_INDEX_HEADER + f": {index}\n".encode() + raw.replace(b"\r\n", b"\n"))
         box.close()
         with open(Path(home) / "in.mbox", "rb") as mbox_in:
-            result = subprocess.run(  # nosec B603 - fixed command
+            result = subprocess.run(  # nosec B603
                 [SPAMASSASSIN, "-L", "-t", "--mbox", "-p", str(prefs)],
                 stdin=mbox_in,
                 capture_output=True,
