@@ -84,6 +84,14 @@ def _from_address(letter) -> str:
     return formataddr((display, address))
 
 
+SIGNATURE_SEPARATOR = "\n\n-- \n"
+
+
+def letter_text_without_footer(sent_text: str) -> str:
+    """The letter as the candidate reads it on their page: the sent text without the links footer."""
+    return sent_text.split(SIGNATURE_SEPARATOR, 1)[0].rstrip()
+
+
 def letter_text(letter, urls: dict | None = None) -> str:
     urls = urls or letter_urls(letter)
     footer = (
@@ -93,7 +101,7 @@ def letter_text(letter, urls: dict | None = None) -> str:
         f"{settings.CANDOR_ORG_NAME} · {settings.CANDOR_HR_EMAIL}\n"
         f"Unsubscribe: {urls['unsubscribe_url']}"
     )
-    return f"{letter.body.strip()}\n\n-- \n{footer}\n"
+    return f"{letter.body.strip()}{SIGNATURE_SEPARATOR}{footer}\n"
 
 
 def letter_html(letter, urls: dict | None = None) -> str:

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from feedback import ics
+from feedback.emails import letter_text_without_footer
 from feedback.forms_candidate import QuestionForm, RatingForm, ReapplyForm, time_zone_names
 from feedback.links import make_token
 from feedback.selectors_candidate import (
@@ -93,7 +94,7 @@ def _letter_page(request, letter, token, *, question_form=None, rating_form=None
         "letter": letter,
         "candidate": candidate,
         "job": letter.application.job,
-        "text": letter.sent_text or letter.body,
+        "text": letter_text_without_footer(letter.sent_text) if letter.sent_text else letter.body,
         "progress": progress(letter),
         "reapply_date": reapply_date(letter),
         "reapply_open": reapply_is_open(letter),

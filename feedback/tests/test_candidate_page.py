@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from candidates.tests.factories import CandidateFactory
 from core.models import AuditEvent
+from feedback.emails import letter_text
 from feedback.models import CandidateRating, DeliveryStatus, FeedbackRequest, ReapplyReminder
 from feedback.services import candidate as services
 from feedback.services.candidate import REQUESTS_PER_LETTER, ReminderStateError
@@ -277,3 +278,13 @@ def test_page_query_count_does_not_grow_with_questions_and_stages(client, django
     services.reminder_opt_in(letter=many)
     with django_assert_max_num_queries(7):
         assert client.get(url("letter", many)).status_code == 200
+
+
+def test_page_shows_the_sent_letter_without_the_emails_link_footer(client):
+    letter = make_letter()
+    letter.sent_text = letter_text(letter)
+    letter.save(update_fields=["sent_text"])
+    body = client.get(url("letter", letter)).content.decode()
+    assert "Thank you for interviewing with us." in body
+    assert "Unsubscribe:" not in body
+    assert "http://testserver/c/unsubscribe/" not in body  # the footer link; the page has its own form
