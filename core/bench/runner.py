@@ -111,8 +111,9 @@ class Bench:
             "applications": Application.objects.count(),
             "letters": FeedbackLetter.objects.count(),
         }
-        self.log(f"    queries at {s.applications_small:,}: {small}")
-        self.log(f"    queries at {s.applications:,}: {large}")
+        for size, counts in ((s.applications_small, small), (s.applications, large)):
+            brief = {k: (v.get("queries"), v.get("status")) for k, v in counts.items()}
+            self.log(f"    queries (and status) at {size:,}: {brief}")
 
     def page_latencies(self) -> None:
         options = {
@@ -421,6 +422,8 @@ class Bench:
             self.reminder_sweep()
         self.elapsed = time.monotonic() - self.started
         self.sections = self.report()
+        # var/ may have been cleaned meanwhile (make clean, make demo): write anyway.
+        self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "results.json").write_text(json.dumps(self.data, indent=2, default=str))
         return self.sections
 
