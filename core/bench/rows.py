@@ -74,7 +74,8 @@ class TableWriter:
         fields = self.fields
         columns = ", ".join(qn(f.column) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {qn(self.table)} ({columns}) VALUES ({marks})"
+        # Identifiers come from the model's _meta, quoted; values are parameters.
+        sql = f"INSERT INTO {qn(self.table)} ({columns}) VALUES ({marks})"  # nosec B608
         prepared = [
             tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)) for row in rows
         ]
@@ -90,8 +91,9 @@ def reset_sequences(models) -> None:
         for model in models:
             table = model._meta.db_table
             pk = model._meta.pk.column
+            # Identifiers come from the model's _meta, quoted.
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, %s), "
+                f"SELECT setval(pg_get_serial_sequence(%s, %s), "  # nosec B608
                 f"COALESCE((SELECT MAX({connection.ops.quote_name(pk)}) FROM "
                 f"{connection.ops.quote_name(table)}), 1))",
                 [table, pk],
