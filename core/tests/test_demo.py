@@ -75,7 +75,7 @@ def test_demo_launcher_serves_the_login_page_with_a_worker_and_beat(tmp_path):
             banner += line
         assert "Press Ctrl-C" in banner, banner
         assert "hr" in banner and "candor-demo" in banner
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:  # noqa: S310 # nosec B310
             assert response.status == 200
             assert b"Log in to Candor" in response.read()
         time.sleep(2)
