@@ -23,6 +23,11 @@ class FeedbackLetterAdmin(admin.ModelAdmin):
     raw_id_fields = ("decision", "application")
     readonly_fields = ("public_id", "message_id", "sent_subject", "sent_text", "sent_html")
 
+    def save_model(self, request, obj, form, change):
+        # Edited outside the letter services: the stored quality check no longer holds.
+        obj.findings_count = None
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(ReapplyReminder)
 class ReapplyReminderAdmin(admin.ModelAdmin):

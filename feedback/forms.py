@@ -79,7 +79,19 @@ class LetterIdsField(forms.Field):
 
 
 class BulkApproveForm(forms.Form):
-    letters = LetterIdsField(error_messages={"required": "Select at least one letter to approve."})
+    """Either the letters ticked on the page, or (``scope=all``) every letter in review."""
+
+    SCOPE_CHOICES = (("selected", "The selected letters"), ("all", "Every clean letter in review"))
+
+    scope = forms.ChoiceField(choices=SCOPE_CHOICES, required=False, widget=forms.HiddenInput)
+    letters = LetterIdsField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["scope"] = data.get("scope") or "selected"
+        if data["scope"] == "selected" and not data.get("letters") and "letters" not in self.errors:
+            self.add_error("letters", "Select at least one letter to approve.")
+        return data
 
 
 class LetterTemplateForm(forms.ModelForm):

@@ -105,12 +105,23 @@ class FeedbackLetter(Deliverable):
     override_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The quality check's result, kept so that the queue and bulk approval need not
+    # re-check every letter: the number of findings (null: not checked), and the
+    # fingerprint of the rules it was checked with (see letters.text_checker).
+    findings_count = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    findings_checked_with = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         ordering = ["deadline", "id"]
         indexes = [
             # The send sweep reads only scheduled rows, by due time.
             models.Index(fields=["send_after"], condition=Q(status="scheduled"), name="letter_due_idx"),
+            # The HR queue (and the HR home's next letters), read in order.
+            models.Index(
+                fields=["deadline", "id"],
+                condition=Q(status__in=["draft", "in_review", "scheduled", "failed"]),
+                name="letter_queue_idx",
+            ),
             models.Index(fields=["status", "deadline"], name="letter_status_deadline_idx"),
             models.Index(fields=["claimed_until"], condition=Q(status="sending"), name="letter_sending_idx"),
         ]

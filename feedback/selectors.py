@@ -27,7 +27,7 @@ from django.utils import timezone
 from core.audit import audit_for
 from core.roles import is_hr
 from feedback.models import CandidateRating, FeedbackLetter, LetterTemplate
-from hiring.models import Application, Decision, Job
+from hiring.models import Application, Job
 
 Status = FeedbackLetter.Status
 # Letters HR still has to act on or watch: not yet sent.
@@ -70,7 +70,8 @@ def letter_queue(*, user, now: dt.datetime | None = None) -> QuerySet[FeedbackLe
         letters_visible_to(user)
         .filter(status__in=QUEUE_STATUSES)
         .select_related("application__candidate", "application__job", "decision__decided_by")
-        .prefetch_related("decision__points")
+        # The list shows none of the texts (read in order from letter_queue_idx).
+        .defer("body", "sent_text", "sent_html", "last_error")
         .annotate(
             is_overdue=Case(
                 When(deadline__lt=now, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -80,21 +81,29 @@ def letter_queue(*, user, now: dt.datetime | None = None) -> QuerySet[FeedbackLe
     )
 
 
+def letters_in_review_count(*, user) -> int:
+    """How many letters "approve every clean letter in review" would consider."""
+    return letters_visible_to(user).filter(status=Status.IN_REVIEW).count()
+
+
 def letter_events(letter: FeedbackLetter):
     """The letter's audit trail, oldest first."""
     return audit_for(letter).order_by("created_at", "id")
 
 
 def hr_home_figures(*, now: dt.datetime | None = None) -> dict:
-    """Candidates waiting for a letter and the oldest wait; overdue and failed letters. Two queries."""
+    """Candidates waiting for a letter and the oldest wait; overdue and failed letters. Two queries.
+
+    Every figure counts letters not yet sent, so both queries read only those
+    (``letter_status_deadline_idx``), not the history of sent letters. A no-hire
+    drafts its letter in the same transaction (``decision_record``), so the
+    candidates waiting are the no-hires whose letter is unsent.
+    """
     now = now or timezone.now()
-    waiting = (
-        Decision.objects.filter(outcome=Decision.Outcome.NO_HIRE)
-        .exclude(letter__status__in=(Status.SENT, Status.CANCELLED))
-        .aggregate(count=Count("id"), oldest=Min("decided_at"))
-    )
-    letters = FeedbackLetter.objects.aggregate(
-        overdue=Count("id", filter=Q(status__in=UNSENT_STATUSES, deadline__lt=now)),
+    unsent = FeedbackLetter.objects.filter(status__in=UNSENT_STATUSES)
+    waiting = unsent.aggregate(count=Count("id"), oldest=Min("decision__decided_at"))
+    letters = unsent.aggregate(
+        overdue=Count("id", filter=Q(deadline__lt=now)),
         failed=Count("id", filter=Q(status=Status.FAILED)),
         to_review=Count("id", filter=Q(status__in=FeedbackLetter.EDITABLE)),
         scheduled=Count("id", filter=Q(status=Status.SCHEDULED)),

@@ -45,12 +45,19 @@ def hr_home(request):
 def letter_queue(request):
     queue = selectors.letter_queue(user=request.user)
     page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    check = letter_services.text_checker()
-    rows = [(letter, len(letter_services.letter_findings(letter=letter, check=check))) for letter in page]
+    letters = list(page)
+    # Stored counts where they are current; only the others are checked (one rule load per request).
+    counts = letter_services.letters_findings_counts(letters=letters, check=letter_services.text_checker())
+    rows = [(letter, counts.get(letter.pk, 0)) for letter in letters]
     return render(
         request,
         "feedback/letter_queue.html",
-        {"page": page, "rows": rows, "next_morning": next_business_morning()},
+        {
+            "page": page,
+            "rows": rows,
+            "in_review": selectors.letters_in_review_count(user=request.user),
+            "next_morning": next_business_morning(),
+        },
     )
 
 
@@ -59,15 +66,20 @@ def letter_queue(request):
 def letters_bulk_approve(request):
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("letters", ["The selection is not valid."])))
+        errors = form.errors.get("letters") or form.errors.get("scope") or ["The selection is not valid."]
+        messages.error(request, " ".join(errors))
         return redirect("feedback:letter_queue")
-    ids = [
-        pk
-        for pk in selectors.letters_visible_to(request.user)
-        .filter(pk__in=form.cleaned_data["letters"])
-        .values_list("pk", flat=True)
-    ]
-    approved, skipped = letter_services.letters_bulk_approve(letter_ids=ids, by=request.user)
+    if form.cleaned_data["scope"] == "all":
+        # HR sees every letter (letters_visible_to); the service takes every letter in review.
+        approved, skipped = letter_services.letters_bulk_approve(all_in_review=True, by=request.user)
+    else:
+        ids = [
+            pk
+            for pk in selectors.letters_visible_to(request.user)
+            .filter(pk__in=form.cleaned_data["letters"])
+            .values_list("pk", flat=True)
+        ]
+        approved, skipped = letter_services.letters_bulk_approve(letter_ids=ids, by=request.user)
     if approved:
         when = timezone.localtime(next_business_morning())
         messages.success(

@@ -72,6 +72,13 @@ class ScorecardAdmin(admin.ModelAdmin):
     inlines = [RatingInline]
 
 
+def _forget_letter_findings(decision_id) -> None:
+    """Points edited here change what the letter's quality check finds: check it again when next shown."""
+    from feedback.models import FeedbackLetter
+
+    FeedbackLetter.objects.filter(decision_id=decision_id).update(findings_count=None)
+
+
 class FeedbackPointInline(admin.TabularInline):
     model = FeedbackPoint
     extra = 0
@@ -84,6 +91,10 @@ class DecisionAdmin(admin.ModelAdmin):
     raw_id_fields = ("application",)
     inlines = [FeedbackPointInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _forget_letter_findings(form.instance.pk)
+
 
 @admin.register(Rating)
 class RatingAdmin(admin.ModelAdmin):
@@ -95,3 +106,11 @@ class RatingAdmin(admin.ModelAdmin):
 class FeedbackPointAdmin(admin.ModelAdmin):
     list_display = ("id", "decision", "criterion")
     raw_id_fields = ("decision",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _forget_letter_findings(obj.decision_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _forget_letter_findings(obj.decision_id)

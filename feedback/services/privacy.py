@@ -206,7 +206,7 @@ def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
             status=DeliveryStatus.CANCELLED, claimed_until=None
         ),
     }
-    letters.update(subject=ERASED_TEXT, body="", **_SENT_FIELDS)
+    letters.update(subject=ERASED_TEXT, body="", findings_count=None, **_SENT_FIELDS)
     requests.update(question="", answer="", override_reason="", **_SENT_FIELDS)
     reminders.update(**_SENT_FIELDS)
     CandidateRating.objects.filter(letter__application__candidate=candidate).update(comment="")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.audit import audit_for
 from core.dates import org_tz
-from feedback.models import FeedbackLetter
+from feedback.models import FeedbackLetter, Phrase
 from feedback.services.letters import (
     LetterFindingsError,
     LetterStateError,
@@ -21,6 +21,7 @@ from feedback.services.letters import (
     letter_edit,
     letter_retry,
     letters_bulk_approve,
+    text_checker,
 )
 from hiring.models import Decision
 from hiring.tests.factories import (
@@ -267,23 +268,125 @@ def test_bulk_approve_approves_only_clean_letters(hr_client, hr_user):
     assert verbs(clean[0])[-2:] == ["letter.approved", "letter.scheduled"]
 
 
-def _bulk_queries(hr_user, count):
+def _bulk_queries(hr_user, count, *, all_in_review=False, stale=False):
     letters = [make_letter(name=f"Candidate {i}") for i in range(count)]
     letters.append(with_boilerplate(make_letter(name="Flagged"), hr_user))
+    if all_in_review:
+        FeedbackLetter.objects.filter(status="draft").update(status="in_review")
+    if stale:
+        FeedbackLetter.objects.update(findings_count=None)
     ids = [letter.pk for letter in letters]
     with CaptureQueriesContext(connection) as queries:
-        approved, skipped = letters_bulk_approve(letter_ids=ids, by=hr_user)
+        if all_in_review:
+            approved, skipped = letters_bulk_approve(all_in_review=True, by=hr_user)
+        else:
+            approved, skipped = letters_bulk_approve(letter_ids=ids, by=hr_user)
     assert len(approved) == count and list(skipped) == [letters[-1].pk]
     return len(queries)
 
 
-def test_bulk_approve_query_count_does_not_grow_with_the_letters(hr_user):
-    few = _bulk_queries(hr_user, 2)
+@pytest.mark.parametrize(
+    "all_in_review, stale",
+    [(False, False), (False, True), (True, False), (True, True)],
+    ids=["ids-stored", "ids-checked", "all-stored", "all-checked"],
+)
+def test_bulk_approve_query_count_does_not_grow_with_the_letters(hr_user, all_in_review, stale):
+    few = _bulk_queries(hr_user, 2, all_in_review=all_in_review, stale=stale)
     FeedbackLetter.objects.update(status=FeedbackLetter.Status.SENT)
-    many = _bulk_queries(hr_user, 25)
+    many = _bulk_queries(hr_user, 25, all_in_review=all_in_review, stale=stale)
 
     assert many == few
     assert many <= 10
+
+
+def test_drafting_and_editing_store_the_number_of_findings(hr_user):
+    letter = make_letter()
+    current = text_checker().fingerprint
+    assert (letter.findings_count, letter.findings_checked_with) == (0, current)
+
+    edited = with_boilerplate(letter, hr_user)
+
+    edited.refresh_from_db()
+    assert (edited.findings_count, edited.findings_checked_with) == (1, current)
+
+
+def test_bulk_approve_trusts_a_stored_clean_check_under_the_current_rules(hr_user):
+    letter = make_letter()
+    # The text changed behind the services' back, but the stored check says clean under these rules.
+    FeedbackLetter.objects.filter(pk=letter.pk).update(body=letter.body + "\n\n" + BOILERPLATE)
+
+    approved, skipped = letters_bulk_approve(letter_ids=[letter.pk], by=hr_user)
+
+    assert approved == [letter.pk] and not skipped
+
+
+def test_bulk_approve_checks_again_when_the_phrase_list_changed(hr_user):
+    letter = make_letter()
+    FeedbackLetter.objects.filter(pk=letter.pk).update(body=letter.body + "\n\nYou lacked gumption.")
+    Phrase.objects.create(category="boilerplate", pattern="gumption", message="Vague.")
+
+    approved, skipped = letters_bulk_approve(letter_ids=[letter.pk], by=hr_user)
+
+    assert approved == [] and skipped[letter.pk].startswith("1 finding")
+    letter.refresh_from_db()
+    assert letter.findings_count == 1
+    assert letter.findings_checked_with == text_checker().fingerprint
+
+
+def test_single_approval_always_checks_the_letter_again(hr_user):
+    letter = make_letter()
+    FeedbackLetter.objects.filter(pk=letter.pk).update(body=letter.body + "\n\n" + BOILERPLATE)
+
+    with pytest.raises(LetterFindingsError):
+        letter_approve(letter=letter, by=hr_user)
+
+
+def test_approve_every_clean_letter_in_review_from_the_queue(hr_client, hr_user):
+    reviewed = [with_boilerplate(make_letter(name=f"Reviewed {i}"), hr_user) for i in range(3)]
+    for letter in reviewed[:2]:
+        letter_edit(letter=letter, by=hr_user, subject=letter.subject, body="Dear Ada, thank you.")
+    draft = make_letter(name="Still Draft")
+
+    queue = hr_client.get(reverse("feedback:letter_queue")).content.decode()
+    assert "Approve every clean letter in review (3)" in queue
+    assert 'name="scope" value="all"' in queue
+
+    response = hr_client.post(reverse("feedback:letters_bulk_approve"), {"scope": "all"}, follow=True)
+
+    statuses = dict(FeedbackLetter.objects.values_list("pk", "status"))
+    assert [statuses[letter.pk] for letter in reviewed] == ["scheduled", "scheduled", "in_review"]
+    assert statuses[draft.pk] == "draft"
+    page = response.content.decode()
+    assert "Approved 2 letters" in page
+    assert "Reviewed 2: 1 finding" in page
+
+
+def test_bulk_approve_without_a_selection_is_refused(hr_client):
+    letter = make_letter()
+
+    response = hr_client.post(reverse("feedback:letters_bulk_approve"), {}, follow=True)
+
+    assert "Select at least one letter to approve." in response.content.decode()
+    letter.refresh_from_db()
+    assert letter.status == "draft"
+
+
+def test_queue_shows_the_stored_count_and_checks_only_stale_letters(hr_client, hr_user):
+    stored = make_letter(name="Stored Count")
+    stale = make_letter(name="Stale Count")
+    FeedbackLetter.objects.filter(pk=stored.pk).update(findings_count=7)
+    FeedbackLetter.objects.filter(pk=stale.pk).update(
+        findings_count=5, findings_checked_with="old-rules", body=stale.body + "\n\n" + BOILERPLATE
+    )
+
+    page = hr_client.get(reverse("feedback:letter_queue")).content.decode()
+
+    stored_row = page[page.index(f'id="letter-{stored.pk}"') :]
+    stale_row = page[page.index(f'id="letter-{stale.pk}"') :]
+    assert "7 findings" in stored_row.split("</tr>")[0]
+    assert "1 finding<" in stale_row.split("</tr>")[0]
+    stale.refresh_from_db()
+    assert (stale.findings_count, stale.findings_checked_with) == (1, text_checker().fingerprint)
 
 
 def test_queue_is_ordered_by_deadline_and_marks_overdue(hr_client):
