@@ -5,7 +5,8 @@ with a due time. Design (docs/sending.md has the why):
 
 - ``deliveries_claim_due`` (the beat sweep) locks due rows with
   ``select_for_update(skip_locked=True)``, leases them (``claimed_until``) and,
-  after commit, queues one ``delivery_send_task`` per id. Rows stuck in
+  after commit, queues one ``delivery_send_chunk_task`` per chunk of
+  ``CANDOR_SEND_CHUNK`` ids (a chunk of one id goes to ``delivery_send_task``). Rows stuck in
   *sending* whose lease ran out (a worker died mid-send) go back to scheduled
   and are queued again.
 - ``delivery_send`` builds the message, then takes the row with a conditional
@@ -13,6 +14,11 @@ with a due time. Design (docs/sending.md has the why):
   over SMTP and moves it sending → sent. A second run of the same task finds the
   row taken or sent and does nothing. The Message-ID is stored on the row, so a
   resend after a crash carries the same Message-ID.
+- ``deliveries_send_chunk`` does the same for many rows at once: one query
+  loads them, one locked read and one bulk update take them (only rows still as
+  read are taken, so a duplicate or redelivered chunk sends nothing), one SMTP
+  connection carries them, and they are marked sent in bulk (every
+  ``CANDOR_SEND_MARK_EVERY`` messages).
 - A temporary SMTP failure puts the row back to *scheduled* with a claim longer
   than Celery's longest back-off, so the sweep leaves it to the task's retry;
   the last try, or a permanent refusal (5xx for the recipient), marks it
@@ -41,6 +47,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from core.audit import audit_record
+from core.models import AuditEvent
 
 from .models import DeliveryStatus
 
@@ -87,6 +94,9 @@ class DeliveryKind:
     builder: str
     skip: str | None = None
     select_related: tuple[str, ...] = ()
+    # Optional ``prepare(rows)`` run once per chunk before building: loads what the
+    # builder would otherwise read row by row (no N+1 in a chunk).
+    prepare: str | None = None
     # Audit verbs "<prefix>.sent", "<prefix>.failed", "<prefix>.cancelled"; None: no audit.
     audit_prefix: str | None = None
 
@@ -109,6 +119,7 @@ KINDS: dict[str, DeliveryKind] = {
             "decision__application__job",
             "template",
         ),
+        prepare="feedback.delivery.letters_prepare",
         audit_prefix="letter",
     ),
     "reminder": DeliveryKind(
@@ -143,6 +154,26 @@ def letter_skip_reason(letter) -> str:
     if letter.application.candidate.erased:
         return "Not sent: the candidate's personal data was erased."
     return ""
+
+
+def letters_prepare(letters: list) -> None:
+    """Letters without a template use the default one: look it up once for the chunk, not per letter.
+
+    The template goes into the relation's cache only (``template_id`` stays
+    empty), as if ``select_related`` had found it; ``build_letter_message`` then
+    reads it instead of querying ``default_template()`` for every letter.
+    """
+    from feedback.services.letters import default_template
+
+    without = [letter for letter in letters if letter.template_id is None]
+    if not without:
+        return
+    default = default_template()
+    if default is None:
+        return
+    field = type(without[0])._meta.get_field("template")
+    for letter in without:
+        field.set_cached_value(letter, default)
 
 
 # -- Message-ID -------------------------------------------------------------
@@ -235,18 +266,28 @@ def deliveries_sweep(
     return total
 
 
+def _chunks(ids: list[int]) -> list[list[int]]:
+    size = max(1, int(settings.CANDOR_SEND_CHUNK))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def _publish(kind: str, ids: list[int]) -> None:
-    """Queue one send task per id. If the broker is down, release the claims: the next sweep retries."""
-    from .tasks import delivery_send_task
+    """Queue one send task per chunk of ids. If the broker is down, release the claims for the next sweep.
+
+    A chunk of one id goes to ``delivery_send_task``, the single-row path.
+    """
+    from .tasks import delivery_send_chunk_task, delivery_send_task
 
     queued = 0
     try:
         with delivery_send_task.app.producer_or_acquire() as producer:
-            for pk in ids:
-                delivery_send_task.apply_async(
-                    (kind, pk), producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
-                )
-                queued += 1
+            for chunk in _chunks(ids):
+                if len(chunk) == 1:
+                    task, args = delivery_send_task, (kind, chunk[0])
+                else:
+                    task, args = delivery_send_chunk_task, (kind, chunk)
+                task.apply_async(args, producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+                queued += len(chunk)
     except Exception as exc:  # kombu raises OperationalError and friends; all mean "not queued"
         rest = ids[queued:]
         logger.warning(
@@ -316,10 +357,7 @@ def delivery_send(*, kind: str, pk: int, last_try: bool = False) -> str:
                 _audit(spec, row, "cancelled", reason)
         return Outcome.CANCELLED if changed else Outcome.SKIPPED
 
-    # The stored Message-ID is the one that goes out, whatever the builder set.
-    for header in [h for h in msg.extra_headers if h.lower() == "message-id"]:
-        del msg.extra_headers[header]
-    msg.extra_headers["Message-ID"] = row.message_id
+    _force_message_id(msg, row.message_id)
 
     taken = as_read.update(
         status=DeliveryStatus.SENDING,
@@ -354,10 +392,9 @@ def delivery_send(*, kind: str, pk: int, last_try: bool = False) -> str:
                     _audit(spec, row, "failed", reason)
             return Outcome.FAILED
         # Wait for the task's retry; the claim keeps the sweep away meanwhile.
-        hold = max(settings.CANDOR_SEND_LEASE_SECONDS, RETRY_BACKOFF_MAX + 60)
         mine.update(
             status=DeliveryStatus.SCHEDULED,
-            claimed_until=timezone.now() + timedelta(seconds=hold),
+            claimed_until=_retry_hold_until(),
             last_error=f"Try {attempt} failed, trying again: {reason}",
         )
         raise TemporaryDeliveryError(reason) from exc
@@ -375,6 +412,19 @@ def delivery_send(*, kind: str, pk: int, last_try: bool = False) -> str:
     return Outcome.SENT
 
 
+def _force_message_id(msg: EmailMessage, message_id: str) -> None:
+    """The stored Message-ID is the one that goes out, whatever the builder set."""
+    for header in [h for h in msg.extra_headers if h.lower() == "message-id"]:
+        del msg.extra_headers[header]
+    msg.extra_headers["Message-ID"] = message_id
+
+
+def _retry_hold_until() -> datetime:
+    """A claim that outlasts Celery's longest back-off: the sweep leaves the row to its retry."""
+    hold = max(settings.CANDOR_SEND_LEASE_SECONDS, RETRY_BACKOFF_MAX + 60)
+    return timezone.now() + timedelta(seconds=hold)
+
+
 def _fail_unsent(spec: DeliveryKind, as_read: models.QuerySet, row, attempt: int, reason: str) -> str:
     with transaction.atomic():
         changed = as_read.update(
@@ -383,6 +433,287 @@ def _fail_unsent(spec: DeliveryKind, as_read: models.QuerySet, row, attempt: int
         if changed:
             _audit(spec, row, "failed", reason)
     return Outcome.FAILED if changed else Outcome.SKIPPED
+
+
+# -- sending a chunk ----------------------------------------------------------
+
+
+def _concerns_one_message(exc: Exception) -> bool:
+    """The failure is this message's (its recipient or its data): the rest of the chunk goes on.
+
+    Anything else (refused, timed out, dropped, 421 "closing") stops the chunk:
+    the rows not tried yet wait for a retry together with the failed one.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | NoRecipientError):
+        return True
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code != 421
+
+
+_SENDING_FIELDS = [
+    "status",
+    "claimed_until",
+    "attempts",
+    "message_id",
+    "sent_subject",
+    "sent_text",
+    "sent_html",
+]
+
+
+def _audit_many(spec: DeliveryKind, model: type[models.Model], pks: list[int], verb: str) -> None:
+    if spec.audit_prefix and pks:
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    actor=None,
+                    verb=f"{spec.audit_prefix}.{verb}",
+                    target_type=model._meta.label_lower,
+                    target_id=pk,
+                )
+                for pk in pks
+            ]
+        )
+
+
+def _mine(model: type[models.Model], rows: list) -> models.QuerySet:
+    """The rows as this worker took them: still *sending*, with the attempt count it set."""
+    by_attempt: dict[int, list[int]] = {}
+    for row in rows:
+        by_attempt.setdefault(row.attempts, []).append(row.pk)
+    condition = Q(pk__in=[])
+    for attempts, pks in by_attempt.items():
+        condition |= Q(pk__in=pks, attempts=attempts)
+    return model.objects.filter(condition, status=DeliveryStatus.SENDING)
+
+
+def _mark_sent(spec: DeliveryKind, rows: list) -> None:
+    """Move rows this worker sent from *sending* to *sent* in one UPDATE, with their audit rows.
+
+    Call inside a transaction. A row whose lease ran out mid-send and was taken
+    over is left to the worker that took it (it sends the same Message-ID).
+    """
+    if not rows:
+        return
+    model = spec.model_class
+    mine = _mine(model, rows)
+    if len(rows) == 1:
+        done = (
+            [rows[0].pk]
+            if mine.update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+            )
+            else []
+        )
+    else:
+        done = list(mine.select_for_update().values_list("pk", flat=True))
+        model.objects.filter(pk__in=done).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+        )
+    if len(done) < len(rows):
+        logger.warning(
+            "delivery %s: %d sent, but their lease had been taken over", spec.name, len(rows) - len(done)
+        )
+    _audit_many(spec, model, done, "sent")
+
+
+def _take_chunk(spec: DeliveryKind, ready: list, now: datetime) -> list:
+    """Take the built rows that are still as read: (row, msg) pairs now *sending* and ours.
+
+    One locked read and one bulk update in one transaction. A row another
+    worker took, sent or cancelled meanwhile (its state or attempt count
+    changed), or holds locked right now, is left out: it is not sent here.
+    """
+    if not ready:
+        return []
+    model = spec.model_class
+    as_read = {row.pk: row.attempts for row, _msg in ready}
+    with transaction.atomic():
+        current = dict(
+            model.objects.filter(_takeable(now), pk__in=list(as_read))
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "attempts")
+        )
+        taken = [(row, msg) for row, msg in ready if current.get(row.pk, -1) == as_read[row.pk]]
+        lease_until = _lease_until(timezone.now())
+        for row, msg in taken:
+            row.status = DeliveryStatus.SENDING
+            row.claimed_until = lease_until
+            row.attempts = as_read[row.pk] + 1
+            row.sent_subject = str(msg.subject)[:300]
+            row.sent_text = str(msg.body)
+            row.sent_html = _html_part(msg)
+        if taken:
+            model.objects.bulk_update([row for row, _msg in taken], _SENDING_FIELDS)
+    return taken
+
+
+def _backoff(attempt: int) -> int:
+    """Celery's own back-off for the retry after ``attempt`` tries (exponential, jittered, capped)."""
+    from celery.utils.time import get_exponential_backoff_interval
+
+    return get_exponential_backoff_interval(
+        factor=1, retries=max(0, attempt - 1), maximum=RETRY_BACKOFF_MAX, full_jitter=True
+    )
+
+
+def _queue_retries(kind: str, failed: list[tuple[int, int]], untried: list[int]) -> None:
+    """Queue the retries of a chunk: each failed row on the single-row task, the untried rows as a chunk.
+
+    If the broker cannot take them, the rows keep their long claim and the
+    sweep queues them when it runs out.
+    """
+    from .tasks import delivery_send_chunk_task, delivery_send_task
+
+    try:
+        for pk, attempt in failed:
+            delivery_send_task.apply_async(
+                (kind, pk), countdown=_backoff(attempt), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
+        if untried:
+            countdown = _backoff(max((attempt for _pk, attempt in failed), default=1))
+            delivery_send_chunk_task.apply_async(
+                (kind, untried), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
+    except Exception as exc:  # the claims run out and the sweep queues them again
+        logger.warning("delivery %s: could not queue retries (%s)", kind, type(exc).__name__)
+
+
+def deliveries_send_chunk(*, kind: str, pks: list[int]) -> dict[int, str]:
+    """Send many rows' emails, each once, over one SMTP connection. Returns each id's ``Outcome``.
+
+    The same guarantees as ``delivery_send``, row by row: a row is sent only if
+    this call took it (due, not taken by another worker, attempts as read), so
+    running the same chunk twice sends nothing the second time. Sent rows are
+    marked sent in bulk every ``CANDOR_SEND_MARK_EVERY`` messages (1: after each,
+    so a killed worker resends at most the one message it was sending).
+
+    A 5xx for one recipient (or message) fails that row only. A temporary
+    failure for one recipient or message puts that row back for a retry on
+    ``delivery_send_task`` (as ``delivery_send`` does) and the chunk goes on; a
+    temporary failure of the server or connection stops the chunk: the rows
+    sent so far are marked sent in the same transaction that hands the failed
+    row and the untried ones back for a retry with back-off.
+    """
+    spec = delivery_kind(kind)
+    model = spec.model_class
+    now = timezone.now()
+    outcomes = dict.fromkeys(pks, Outcome.SKIPPED)
+    rows = list(
+        model.objects.select_related(*spec.select_related)
+        .filter(_takeable(now), pk__in=list(pks))
+        .order_by("pk")
+    )
+    skip = import_string(spec.skip) if spec.skip else None
+    builder = import_string(spec.builder)
+    if spec.prepare and rows:
+        import_string(spec.prepare)(rows)
+
+    ready = []
+    for row in rows:
+        try:
+            reason = skip(row) if skip else ""
+            if not reason:
+                row.message_id = row.message_id or delivery_message_id(kind, row)
+                msg = builder(row)
+        except Exception as exc:
+            logger.exception("delivery %s #%s: could not prepare the message", kind, row.pk)
+            as_read = model.objects.filter(_takeable(now), pk=row.pk, attempts=row.attempts)
+            outcomes[row.pk] = _fail_unsent(
+                spec,
+                as_read,
+                row,
+                row.attempts + 1,
+                f"Could not prepare the message ({type(exc).__name__}: {exc}).",
+            )
+            continue
+        if reason:
+            as_read = model.objects.filter(_takeable(now), pk=row.pk, attempts=row.attempts)
+            with transaction.atomic():
+                if as_read.update(status=DeliveryStatus.CANCELLED, claimed_until=None, last_error=reason):
+                    _audit(spec, row, "cancelled", reason)
+                    outcomes[row.pk] = Outcome.CANCELLED
+            continue
+        _force_message_id(msg, row.message_id)
+        ready.append((row, msg))
+
+    taken = _take_chunk(spec, ready, now)
+    mark_every = max(1, int(settings.CANDOR_SEND_MARK_EVERY))
+    sent: list = []  # sent, not yet marked
+    retry: list = []  # (row, reason): temporary failure of one message, tries remain
+    # Stop before the lease could run out mid-send: after it, the sweep may hand
+    # the rows still waiting here to another worker.
+    lease = settings.CANDOR_SEND_LEASE_SECONDS
+    stop_at = time.monotonic() + lease - min(lease / 2, 3 * float(settings.EMAIL_TIMEOUT or 10))
+    for index, (row, msg) in enumerate(taken):
+        if time.monotonic() >= stop_at:
+            logger.warning(
+                "delivery %s: chunk too slow for its lease; %d rows handed back", kind, len(taken) - index
+            )
+            _chunk_stop(spec, sent, retry, [r for r, _m in taken[index:]])
+            return outcomes
+        try:
+            _transmit(msg)
+        except Exception as exc:
+            permanent, reason = _explain(exc)
+            logger.warning(
+                "delivery %s #%s: try %d failed (%s, %s)",
+                kind,
+                row.pk,
+                row.attempts,
+                type(exc).__name__,
+                "permanent" if permanent else "temporary",
+            )
+            last_try = row.attempts > settings.CANDOR_SEND_MAX_RETRIES
+            if permanent or last_try:
+                if not permanent:
+                    reason = f"{reason} Gave up after {row.attempts} tries."
+                with transaction.atomic():
+                    _mark_sent(spec, sent)
+                    if _mine(model, [row]).update(
+                        status=DeliveryStatus.FAILED, claimed_until=None, last_error=reason[:2000]
+                    ):
+                        _audit(spec, row, "failed", reason)
+                sent = []
+                outcomes[row.pk] = Outcome.FAILED
+            else:
+                retry.append((row, reason))
+                outcomes[row.pk] = Outcome.SKIPPED
+            if permanent or _concerns_one_message(exc):
+                continue
+            _chunk_stop(spec, sent, retry, [r for r, _m in taken[index + 1 :]])
+            return outcomes
+        sent.append(row)
+        outcomes[row.pk] = Outcome.SENT
+        if len(sent) >= mark_every:
+            with transaction.atomic():
+                _mark_sent(spec, sent)
+            sent = []
+    _chunk_stop(spec, sent, retry, [])
+    return outcomes
+
+
+def _chunk_stop(spec: DeliveryKind, sent: list, retry: list, untried: list) -> None:
+    """In one transaction: mark the sent rows sent, hand failed and untried rows back for a retry."""
+    if not (sent or retry or untried):
+        return
+    model = spec.model_class
+    with transaction.atomic():
+        _mark_sent(spec, sent)
+        hold_until = _retry_hold_until()
+        for row, reason in retry:
+            _mine(model, [row]).update(
+                status=DeliveryStatus.SCHEDULED,
+                claimed_until=hold_until,
+                last_error=f"Try {row.attempts} failed, trying again: {reason}"[:2000],
+            )
+        if untried:
+            # Not tried: the attempt taken for them is given back.
+            _mine(model, untried).update(
+                status=DeliveryStatus.SCHEDULED, claimed_until=hold_until, attempts=models.F("attempts") - 1
+            )
+    if retry or untried:
+        failed = [(row.pk, row.attempts) for row, _reason in retry]
+        transaction.on_commit(partial(_queue_retries, spec.name, failed, [row.pk for row in untried]))
 
 
 def delivery_retry(*, kind: str, pk: int, send_after: datetime | None = None) -> None:

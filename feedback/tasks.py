@@ -3,7 +3,13 @@
 from celery import shared_task
 from django.conf import settings
 
-from .delivery import RETRY_BACKOFF_MAX, TemporaryDeliveryError, deliveries_sweep, delivery_send
+from .delivery import (
+    RETRY_BACKOFF_MAX,
+    TemporaryDeliveryError,
+    deliveries_send_chunk,
+    deliveries_sweep,
+    delivery_send,
+)
 
 
 @shared_task(
@@ -19,6 +25,17 @@ from .delivery import RETRY_BACKOFF_MAX, TemporaryDeliveryError, deliveries_swee
 )
 def delivery_send_task(self, kind: str, pk: int) -> str:
     return delivery_send(kind=kind, pk=pk, last_try=self.request.retries >= self.max_retries)
+
+
+@shared_task(acks_late=True)
+def delivery_send_chunk_task(kind: str, pks: list[int]) -> dict:
+    """Send a chunk of rows over one SMTP connection. It does not retry itself: a row whose
+    try failed is queued again on ``delivery_send_task`` (with back-off) by the engine."""
+    outcomes = deliveries_send_chunk(kind=kind, pks=pks)
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
 
 
 @shared_task

@@ -225,6 +225,11 @@ CANDOR_REQUEST_DEADLINE_DAYS = env.int("CANDOR_REQUEST_DEADLINE_DAYS", default=5
 # claimed but unsent row is handed out again.
 CANDOR_SEND_MAX_RETRIES = env.int("CANDOR_SEND_MAX_RETRIES", default=5)
 CANDOR_SEND_LEASE_SECONDS = env.int("CANDOR_SEND_LEASE_SECONDS", default=600)
+# The sweep queues one send task per this many due rows (docs/sending.md); a
+# chunk's rows go over one SMTP connection and are marked sent in bulk every
+# CANDOR_SEND_MARK_EVERY messages (1: after each, the fewest resends if a worker dies).
+CANDOR_SEND_CHUNK = env.int("CANDOR_SEND_CHUNK", default=50)
+CANDOR_SEND_MARK_EVERY = env.int("CANDOR_SEND_MARK_EVERY", default=1)
 
 LOGGING = {
     "version": 1,

@@ -18,12 +18,13 @@ from feedback.delivery import (
     Outcome,
     TemporaryDeliveryError,
     deliveries_claim_due,
+    deliveries_send_chunk,
     deliveries_sweep,
     delivery_retry,
     delivery_send,
 )
 from feedback.models import FeedbackLetter
-from feedback.tasks import delivery_send_task
+from feedback.tasks import delivery_send_chunk_task, delivery_send_task
 
 from .conftest import make_letters
 
@@ -32,14 +33,34 @@ pytestmark = pytest.mark.django_db
 Status = FeedbackLetter.Status
 
 
+class Published(list):
+    """Send tasks queued, as (task name, args, countdown); ``rows``: the (kind, id) of every row in them."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[tuple[str, int]] = []
+
+
 @pytest.fixture
-def queued(monkeypatch):
-    """The (kind, id) of every send task queued, instead of publishing to a broker."""
-    calls = []
-    monkeypatch.setattr(
-        delivery_send_task, "apply_async", lambda args, **options: calls.append(tuple(args)), raising=False
-    )
+def published(monkeypatch):
+    """Every send task queued, recorded instead of published to a broker."""
+    calls = Published()
+    for task in (delivery_send_task, delivery_send_chunk_task):
+
+        def record(args, task=task, **options):
+            name = task.name.rsplit(".", 1)[-1]
+            calls.append((name, tuple(args), options.get("countdown")))
+            kind, ids = args
+            calls.rows.extend((kind, pk) for pk in (ids if name == "delivery_send_chunk_task" else [ids]))
+
+        monkeypatch.setattr(task, "apply_async", record, raising=False)
     return calls
+
+
+@pytest.fixture
+def queued(published):
+    """The (kind, id) of every row queued, alone or in a chunk."""
+    return published.rows
 
 
 def plain_builder(letter):
@@ -159,26 +180,51 @@ def test_letter_being_sent_under_a_live_lease_is_left_alone(queued, django_captu
     assert delivery_send(kind="letter", pk=letter.pk) == Outcome.SKIPPED
 
 
-def test_broker_down_releases_the_claims_for_the_next_sweep(monkeypatch, django_capture_on_commit_callbacks):
-    letters = make_letters(4)
+def test_broker_down_releases_the_claims_for_the_next_sweep(
+    monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.CANDOR_SEND_CHUNK = 2
+    letters = make_letters(5)
     published = []
 
     def flaky(args, **options):
         if len(published) == 1:
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-        published.append(tuple(args))
+        published.append(tuple(args[1]))
 
-    monkeypatch.setattr(delivery_send_task, "apply_async", flaky, raising=False)
+    monkeypatch.setattr(delivery_send_chunk_task, "apply_async", flaky, raising=False)
     with django_capture_on_commit_callbacks(execute=True):
         ids = deliveries_claim_due(kind="letter")
-    assert len(ids) == 4 and len(published) == 1
+    # The first chunk (2 letters) was queued; the second could not be, nor the rest.
+    assert len(ids) == 5 and len(published) == 1
     released = [letter for letter in letters if refresh(letter).claimed_until is None]
     assert len(released) == 3
-    monkeypatch.setattr(delivery_send_task, "apply_async", lambda args, **o: published.append(tuple(args)))
+    assert not {letter.pk for letter in released} & set(published[0])
+
+    def record(args, **options):
+        published.append(tuple(args[1]) if isinstance(args[1], list) else (args[1],))
+
+    monkeypatch.setattr(delivery_send_chunk_task, "apply_async", record)
+    monkeypatch.setattr(delivery_send_task, "apply_async", record)
     with django_capture_on_commit_callbacks(execute=True):
         again = deliveries_claim_due(kind="letter")
     assert sorted(again) == sorted(letter.pk for letter in released)
-    assert len(set(published)) == 4
+    assert sorted(pk for chunk in published for pk in chunk) == sorted(letter.pk for letter in letters)
+
+
+def test_sweep_queues_one_task_per_chunk_and_a_lone_row_on_the_single_task(
+    published, settings, django_capture_on_commit_callbacks
+):
+    settings.CANDOR_SEND_CHUNK = 3
+    letters = make_letters(7)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_claim_due(kind="letter")
+    assert [(name, len(args[1]) if isinstance(args[1], list) else 1) for name, args, _c in published] == [
+        ("delivery_send_chunk_task", 3),
+        ("delivery_send_chunk_task", 3),
+        ("delivery_send_task", 1),
+    ]
+    assert sorted(published.rows) == sorted(("letter", letter.pk) for letter in letters)
 
 
 # -- sending ------------------------------------------------------------------
@@ -419,3 +465,228 @@ def test_smtp_errors_are_explained_for_hr():
     assert delivery._explain(smtplib.SMTPDataError(554, b"5.7.1 Spam"))[0] is True
     assert delivery._explain(smtplib.SMTPDataError(451, b"4.3.0 Later"))[0] is False
     assert delivery._explain(TimeoutError())[0] is False
+
+
+# -- sending a chunk ----------------------------------------------------------
+
+
+def sink_ids(sink) -> dict:
+    return dict(sink.by_message_id)
+
+
+def test_chunk_sends_each_letter_once_and_the_same_chunk_again_sends_nothing(smtp_sink, real_letter_builder):
+    letters = make_letters(5)
+    pks = [letter.pk for letter in letters]
+    assert deliveries_send_chunk(kind="letter", pks=pks) == dict.fromkeys(pks, Outcome.SENT)
+    # A redelivered or duplicate chunk finds every row sent.
+    assert deliveries_send_chunk(kind="letter", pks=pks) == dict.fromkeys(pks, Outcome.SKIPPED)
+    assert smtp_sink.raw_count == 5 and smtp_sink.sessions == 1
+    rows = [refresh(letter) for letter in letters]
+    assert sink_ids(smtp_sink) == {row.message_id: 1 for row in rows}
+    for row in rows:
+        assert row.status == Status.SENT and row.attempts == 1 and row.sent_at is not None
+        assert row.claimed_until is None
+        assert row.sent_subject == row.subject and row.sent_text.startswith(row.body.strip())
+        assert "<p>" in row.sent_html
+        assert [event.verb for event in audit_for(row)] == ["letter.sent"]
+
+
+@pytest.mark.parametrize("mark_every", [1, 50])
+def test_chunk_reads_its_rows_in_one_query_whatever_its_size(
+    mailoutbox, real_letter_builder, settings, mark_every
+):
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CANDOR_SEND_MARK_EVERY = mark_every
+    counts = []
+    for n in (3, 12):
+        pks = [letter.pk for letter in make_letters(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            assert set(deliveries_send_chunk(kind="letter", pks=pks).values()) == {Outcome.SENT}
+        selects = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+        counts.append((len(selects), len(ctx.captured_queries)))
+    (selects_small, small), (selects_large, large) = counts
+    assert selects_large == selects_small, "reads grow with the chunk (N+1)"
+    if mark_every > 1:
+        assert large == small
+    else:
+        # Marked sent after each message: its UPDATE and audit INSERT (and savepoint) only.
+        assert (large - small) / 9 <= 4
+    assert len(mailoutbox) == 15
+
+
+def test_chunk_leaves_out_a_row_another_worker_took_meanwhile(smtp_sink, monkeypatch):
+    letters = make_letters(3)
+    other = letters[1]
+
+    def builder_while_another_worker_takes_one(letter):
+        # Between this worker's read and its take, another worker takes `other`.
+        FeedbackLetter.objects.filter(pk=other.pk, attempts=0).update(
+            status=Status.SENDING, attempts=1, claimed_until=timezone.now() + dt.timedelta(minutes=5)
+        )
+        return plain_builder(letter)
+
+    racing = dataclasses.replace(
+        delivery.KINDS["letter"], builder="feedback.tests.test_delivery.racing_builder"
+    )
+    monkeypatch.setitem(delivery.KINDS, "letter", racing)
+    monkeypatch.setattr(
+        "feedback.tests.test_delivery.racing_builder", builder_while_another_worker_takes_one, raising=False
+    )
+    outcomes = deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in letters])
+    assert outcomes == {letters[0].pk: "sent", other.pk: "skipped", letters[2].pk: "sent"}
+    assert smtp_sink.raw_count == 2
+    assert refresh(other).status == Status.SENDING and refresh(other).sent_subject == ""
+
+
+def racing_builder(letter):  # replaced by the test above
+    raise AssertionError
+
+
+def test_chunk_with_one_4xx_message_sends_the_others_once_and_retries_that_one(
+    smtp_sink, published, django_capture_on_commit_callbacks
+):
+    letters = make_letters(4)
+    first = letters[0]
+    smtp_sink.fail_next(1, code=451)  # the chunk sends in id order: the first letter gets it
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in letters])
+    assert [outcomes[letter.pk] for letter in letters] == ["skipped", "sent", "sent", "sent"]
+    first = refresh(first)
+    assert first.status == Status.SCHEDULED and first.attempts == 1
+    assert first.last_error.startswith("Try 1 failed, trying again: The mail server answered 451")
+    assert first.claimed_until > timezone.now() + dt.timedelta(seconds=RETRY_BACKOFF_MAX)
+    # Its retry goes to the single-row task, with back-off; the sweep leaves it alone.
+    assert [(name, args) for name, args, _c in published] == [("delivery_send_task", ("letter", first.pk))]
+    assert 0 <= published[0][2] <= RETRY_BACKOFF_MAX
+    assert deliveries_claim_due(kind="letter") == []
+    assert delivery_send(kind="letter", pk=first.pk) == Outcome.SENT
+    assert deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in letters]) == dict.fromkeys(
+        [letter.pk for letter in letters], "skipped"
+    )
+    assert smtp_sink.raw_count == 4
+    assert sink_ids(smtp_sink) == {refresh(letter).message_id: 1 for letter in letters}
+    assert statuses_of(letters) == {Status.SENT: 4}
+    assert refresh(first).attempts == 2
+
+
+def statuses_of(letters) -> dict:
+    counts: dict = {}
+    for letter in letters:
+        status = refresh(letter).status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def test_chunk_with_a_5xx_recipient_fails_only_that_letter(smtp_sink, published):
+    letters = make_letters(3)
+    refused = letters[1]
+    smtp_sink.refuse_recipient(refused.application.candidate.email, code=550)
+    outcomes = deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in letters])
+    assert [outcomes[letter.pk] for letter in letters] == ["sent", "failed", "sent"]
+    refused = refresh(refused)
+    assert refused.status == Status.FAILED and refused.attempts == 1
+    assert "refused the recipient's address (550" in refused.last_error
+    assert [event.verb for event in audit_for(refused)] == ["letter.failed"]
+    assert statuses_of(letters) == {Status.SENT: 2, Status.FAILED: 1}
+    assert smtp_sink.raw_count == 2
+    assert published == []
+
+
+def test_server_lost_mid_chunk_marks_the_sent_ones_and_hands_the_rest_back_for_retry(
+    smtp_sink, published, monkeypatch, django_capture_on_commit_callbacks
+):
+    letters = make_letters(5)
+    pks = [letter.pk for letter in letters]
+    transmit = delivery._transmit
+    calls = []
+
+    def server_goes_away_at_the_third(msg):
+        calls.append(msg)
+        if len(calls) == 3:
+            raise ConnectionRefusedError(111, "Connection refused")
+        transmit(msg)
+
+    monkeypatch.setattr(delivery, "_transmit", server_goes_away_at_the_third)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = deliveries_send_chunk(kind="letter", pks=pks)
+    assert [outcomes[pk] for pk in pks] == ["sent", "sent", "skipped", "skipped", "skipped"]
+    assert len(calls) == 3, "the chunk stopped at the failure"
+    rows = [refresh(letter) for letter in letters]
+    assert [row.status for row in rows[:2]] == [Status.SENT, Status.SENT]
+    failed, untried = rows[2], rows[3:]
+    assert failed.status == Status.SCHEDULED and failed.attempts == 1
+    assert "connection was refused" in failed.last_error
+    assert all(row.status == Status.SCHEDULED and row.attempts == 0 for row in untried)
+    assert all(
+        row.claimed_until > timezone.now() + dt.timedelta(seconds=RETRY_BACKOFF_MAX) for row in rows[2:]
+    )
+    assert sorted((name, args) for name, args, _c in published) == [
+        ("delivery_send_chunk_task", ("letter", [rows[3].pk, rows[4].pk])),
+        ("delivery_send_task", ("letter", failed.pk)),
+    ]
+    # The retries (or a redelivery of the same chunk) send the rest; nobody gets two.
+    monkeypatch.setattr(delivery, "_transmit", transmit)
+    assert deliveries_send_chunk(kind="letter", pks=pks) == {
+        **dict.fromkeys(pks[:2], "skipped"),
+        **dict.fromkeys(pks[2:], "sent"),
+    }
+    assert delivery_send(kind="letter", pk=failed.pk) == Outcome.SKIPPED
+    assert smtp_sink.raw_count == 5 and smtp_sink.distinct_count == 5
+    assert [refresh(letter).attempts for letter in letters] == [1, 1, 2, 1, 1]
+
+
+def test_chunk_takes_rows_left_sending_by_a_dead_worker_once_their_lease_ran_out(smtp_sink):
+    letters = make_letters(2)
+    FeedbackLetter.objects.filter(pk=letters[0].pk).update(
+        status=Status.SENDING, claimed_until=timezone.now() - dt.timedelta(seconds=1), attempts=1
+    )
+    FeedbackLetter.objects.filter(pk=letters[1].pk).update(
+        status=Status.SENDING, claimed_until=timezone.now() + dt.timedelta(minutes=5), attempts=1
+    )
+    outcomes = deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in letters])
+    assert outcomes == {letters[0].pk: "sent", letters[1].pk: "skipped"}
+    assert refresh(letters[0]).attempts == 2
+    assert smtp_sink.raw_count == 1
+
+
+def test_chunk_cancels_a_letter_to_an_erased_candidate_and_sends_the_others(smtp_sink):
+    letters = make_letters(3)
+    Candidate.objects.filter(pk=letters[0].application.candidate_id).update(erased_at=timezone.now())
+    outcomes = deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in letters])
+    assert [outcomes[letter.pk] for letter in letters] == ["cancelled", "sent", "sent"]
+    assert refresh(letters[0]).status == Status.CANCELLED
+    assert smtp_sink.raw_count == 2
+
+
+def test_chunk_task_sends_and_counts_outcomes(smtp_sink):
+    letters = make_letters(3)
+    result = delivery_send_chunk_task.apply(args=("letter", [letter.pk for letter in letters]))
+    assert result.get() == {"sent": 3}
+    assert delivery_send_chunk_task.acks_late is True
+
+
+def test_chunk_too_slow_for_its_lease_hands_the_rest_back_instead_of_racing_the_sweep(
+    smtp_sink, settings, monkeypatch, published, django_capture_on_commit_callbacks
+):
+    import time
+
+    settings.CANDOR_SEND_LEASE_SECONDS = 1  # stop half a lease after taking: 0.5 s
+    letters = make_letters(4)
+    pks = [letter.pk for letter in letters]
+    transmit = delivery._transmit
+
+    def slow(msg):
+        time.sleep(0.3)
+        transmit(msg)
+
+    monkeypatch.setattr(delivery, "_transmit", slow)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = deliveries_send_chunk(kind="letter", pks=pks)
+    assert [outcomes[pk] for pk in pks] == ["sent", "sent", "skipped", "skipped"]
+    assert statuses_of(letters) == {Status.SENT: 2, Status.SCHEDULED: 2}
+    assert [refresh(letter).attempts for letter in letters[2:]] == [0, 0]
+    assert [(name, args) for name, args, _c in published] == [
+        ("delivery_send_chunk_task", ("letter", pks[2:]))
+    ]
+    assert smtp_sink.raw_count == 2
