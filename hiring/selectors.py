@@ -11,7 +11,7 @@ Anything else answers 404.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.http import Http404
 from django.utils import timezone
 
@@ -85,6 +85,11 @@ def application_history(application: Application) -> list[Application]:
         chain.append(earlier)
         current = earlier.previous_id
     return chain
+
+
+def reapply_answers(application: Application) -> list:
+    """What the candidate wrote, on reapplying, against the earlier points (one query)."""
+    return list(application.reapply_answers.select_related("point__criterion"))
 
 
 def previous_interviewer_ids(application: Application) -> set[int]:
@@ -162,7 +167,10 @@ def interviews_for(user) -> QuerySet[Interview]:
     )
 
 
-def my_interviews(user, *, now=None) -> dict[str, list[Interview]]:
+HOME_ROWS = 25  # rows per list on the interviewer home; the rest are on the section's own pages
+
+
+def my_interview_lists(user, *, now=None) -> dict[str, QuerySet[Interview]]:
     """Upcoming interviews, and past ones still waiting for my scorecard, oldest first.
 
     Interviews without a time count as waiting: the interviewer can write the scorecard any time.
@@ -173,7 +181,22 @@ def my_interviews(user, *, now=None) -> dict[str, list[Interview]]:
     waiting = base.filter(Q(scheduled_at__lte=now) | Q(scheduled_at__isnull=True)).order_by(
         "scheduled_at", "id"
     )
-    return {"waiting": list(waiting[:200]), "upcoming": list(upcoming[:200])}
+    return {"waiting": waiting, "upcoming": upcoming}
+
+
+def first_rows(queryset: QuerySet, limit: int = HOME_ROWS) -> tuple[list, int]:
+    """The first ``limit`` rows and how many there are in all, in one query (a window count)."""
+    rows = list(queryset.annotate(total_rows=Window(Count("pk")))[:limit])
+    return rows, (rows[0].total_rows if rows else 0)
+
+
+def my_interviews(user, *, now=None, limit: int = HOME_ROWS) -> dict:
+    """The home's lists: at most ``limit`` rows each, and how many more each has (``<name>_more``)."""
+    result: dict = {}
+    for name, queryset in my_interview_lists(user, now=now).items():
+        rows, total = first_rows(queryset, limit)
+        result[name], result[f"{name}_more"] = rows, total - len(rows)
+    return result
 
 
 def interview_of(user, pk) -> Interview:
@@ -199,22 +222,37 @@ def sees_all_scorecards(user, application: Application) -> bool:
     return roles.is_hr(user) or (user.pk is not None and application.job.hiring_manager_id == user.pk)
 
 
-def may_see_others_scorecards(user, application: Application) -> bool:
+def may_see_others_scorecards(user, application: Application, *, interviews=None) -> bool:
+    """``interviews``: every interview of the application with its scorecard loaded
+    (``application_interviews``), to decide without a query."""
     if sees_all_scorecards(user, application):
         return True
+    if interviews is not None:
+        own = [i for i in interviews if i.interviewer_id == user.pk]
+        if not own:
+            return False
+        return all(
+            getattr(i, "scorecard", None) is not None and i.scorecard.status == Scorecard.Status.SUBMITTED
+            for i in own
+        )
     own = Interview.objects.filter(application=application, interviewer=user)
     if not own.exists():
         return False
     return not own.exclude(scorecard__status=Scorecard.Status.SUBMITTED).exists()
 
 
-def scorecards_visible_to(user, application: Application) -> list[Scorecard]:
+def scorecards_visible_to(
+    user, application: Application, *, sees_others: bool | None = None
+) -> list[Scorecard]:
     """The scorecards of an application this user may read: their own (draft or not) and,
-    when allowed, everyone else's submitted ones."""
+    when allowed, everyone else's submitted ones. ``sees_others``: the answer of
+    ``may_see_others_scorecards`` if the caller has it already."""
     qs = Scorecard.objects.filter(interview__application=application).select_related(
         "interview", "interview__interviewer", "interview__stage"
     )
-    if may_see_others_scorecards(user, application):
+    if sees_others is None:
+        sees_others = may_see_others_scorecards(user, application)
+    if sees_others:
         qs = qs.filter(Q(status=Scorecard.Status.SUBMITTED) | Q(interview__interviewer=user))
     else:
         qs = qs.filter(interview__interviewer=user)
@@ -234,16 +272,21 @@ def scorecard_ratings(scorecard: Scorecard | None) -> dict[int, Rating]:
 # --- Decisions ------------------------------------------------------------------------------
 
 
-def can_decide(user, application: Application) -> bool:
+def can_decide(user, application: Application, *, interviews=None) -> bool:
     """An interviewer of the current stage or the job's hiring manager, on an open application.
 
     HR may not decide unless they are one of those: the decision (and the letter's
-    signature) belongs to someone who assessed the candidate.
+    signature) belongs to someone who assessed the candidate. ``interviews``: every
+    interview of the application, if loaded already.
     """
     if not user.is_authenticated or not application.is_open or application.current_stage_id is None:
         return False
     if application.job.hiring_manager_id == user.pk:
         return True
+    if interviews is not None:
+        return any(
+            i.stage_id == application.current_stage_id and i.interviewer_id == user.pk for i in interviews
+        )
     return Interview.objects.filter(
         application=application, stage_id=application.current_stage_id, interviewer=user
     ).exists()

@@ -6,6 +6,7 @@ app_name = "hiring"
 
 urlpatterns = [
     path("interviews/", views.my_interviews, name="my_interviews"),
+    path("interviews/all/<slug:section>/", views.my_interviews_section, name="my_interviews_section"),
     path("interviews/<int:pk>/scorecard/", views.scorecard, name="scorecard"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/new/", views.job_create, name="job_create"),

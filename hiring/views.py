@@ -57,10 +57,41 @@ def _form_errors_from(form, exc) -> None:
 @require_GET
 def my_interviews(request):
     lists = selectors.my_interviews(request.user)
-    managed = None
+    managed = managed_more = None
     if roles.is_hiring_manager(request.user):
-        managed = list(selectors.applications_managed_by(request.user)[:100])
-    return render(request, "hiring/my_interviews.html", {**lists, "managed": managed})
+        managed, total = selectors.first_rows(selectors.applications_managed_by(request.user))
+        managed_more = total - len(managed)
+    return render(
+        request, "hiring/my_interviews.html", {**lists, "managed": managed, "managed_more": managed_more}
+    )
+
+
+MY_SECTIONS = {
+    "waiting": "Waiting for my scorecard",
+    "upcoming": "Upcoming interviews",
+    "managed": "Open applications for jobs I manage",
+}
+
+
+@login_required
+@staff_required
+@require_GET
+def my_interviews_section(request, section):
+    """One list of the interviewer home in full, 50 rows a page, in the same order."""
+    if section not in MY_SECTIONS:
+        raise Http404
+    if section == "managed":
+        if not roles.is_hiring_manager(request.user):
+            raise Http404
+        rows = selectors.applications_managed_by(request.user)
+    else:
+        rows = selectors.my_interview_lists(request.user)[section]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hiring/my_interviews_section.html",
+        {"section": section, "title": MY_SECTIONS[section], "page": page},
+    )
 
 
 # --- Jobs and pipelines (HR) ----------------------------------------------------------------
@@ -339,7 +370,10 @@ def application_detail(request, pk):
     user = request.user
     interviews = selectors.application_interviews(application)
     decisions = selectors.application_decisions(application)
-    visible = {s.interview_id: s for s in selectors.scorecards_visible_to(user, application)}
+    sees_others = selectors.may_see_others_scorecards(user, application, interviews=interviews)
+    visible = {
+        s.interview_id: s for s in selectors.scorecards_visible_to(user, application, sees_others=sees_others)
+    }
     by_stage_decision = {d.stage_id: d for d in decisions}
     current_position = application.current_stage.position if application.current_stage else -1
     timeline = []
@@ -370,15 +404,17 @@ def application_detail(request, pk):
         timeline.append(
             {"stage": stage, "interviews": stage_interviews, "decision": decision, "state": state}
         )
-    can_decide = selectors.can_decide(user, application)
+    can_decide = selectors.can_decide(user, application, interviews=interviews)
     decided_current = application.current_stage_id in by_stage_decision
+    history = selectors.application_history(application)
     return render(
         request,
         "hiring/application_detail.html",
         {
             "application": application,
             "timeline": timeline,
-            "history": selectors.application_history(application),
+            "history": history,
+            "reapply_answers": selectors.reapply_answers(application) if history else [],
             "can_decide": can_decide and not decided_current,
             "my_pending": [
                 row["interview"]
@@ -386,7 +422,7 @@ def application_detail(request, pk):
                 for row in t["interviews"]
                 if row["mine"] and not row["submitted"]
             ],
-            "hidden_scorecards": not selectors.may_see_others_scorecards(user, application),
+            "hidden_scorecards": not sees_others,
         },
     )
 

@@ -34,6 +34,9 @@ def _criterion(w):
 
 CASES = {
     "hiring:my_interviews": Case(url=lambda w: reverse("hiring:my_interviews"), expect=staff_only()),
+    "hiring:my_interviews_section": Case(
+        url=lambda w: reverse("hiring:my_interviews_section", args=["waiting"]), expect=staff_only()
+    ),
     "hiring:scorecard": Case(
         url=lambda w: reverse("hiring:scorecard", args=[w.interview.pk]), expect=_only_interviewer()
     ),

@@ -76,6 +76,67 @@ def test_my_interviews_query_count_does_not_grow_with_rows(client, django_assert
     assert response.content.decode().count("Scorecard<span") == rows
 
 
+def test_my_interviews_shows_25_per_list_oldest_first_with_a_link_to_the_rest(
+    client, django_assert_max_num_queries
+):
+    person = InterviewerFactory()
+    job = job_with_pipeline()
+    now = timezone.now()
+    waiting = [
+        InterviewFactory(
+            interviewer=person,
+            application=ApplicationFactory(job=job, candidate__name=f"Past {i:02d}"),
+            scheduled_at=now - dt.timedelta(days=40 - i),
+        )
+        for i in range(30)
+    ]
+    client.force_login(person)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("hiring:my_interviews")).content.decode()
+
+    assert page.count("Scorecard<span") == 25
+    assert page.index("Past 00") < page.index("Past 24")
+    assert "Past 25" not in page
+    assert "5 more" in page
+    full_list = reverse("hiring:my_interviews_section", args=["waiting"])
+    assert f'href="{full_list}"' in page
+
+    rest = client.get(full_list).content.decode()
+    assert rest.count("Scorecard<span") == 30
+    assert reverse("hiring:scorecard", args=[waiting[29].pk]) in rest
+
+
+def test_my_interviews_full_list_pages_by_50(client):
+    person = InterviewerFactory()
+    job = job_with_pipeline()
+    for i in range(55):
+        InterviewFactory(
+            interviewer=person,
+            application=ApplicationFactory(job=job),
+            scheduled_at=timezone.now() + dt.timedelta(days=1 + i),
+        )
+    client.force_login(person)
+    url = reverse("hiring:my_interviews_section", args=["upcoming"])
+
+    first = client.get(url).content.decode()
+    second = client.get(url + "?page=2").content.decode()
+
+    assert first.count("Scorecard<span") == 50 and "Page 1 of 2" in first
+    assert second.count("Scorecard<span") == 5
+
+
+def test_managed_list_is_only_for_hiring_managers(client, interviewer, hiring_manager):
+    job = job_with_pipeline(hiring_manager=hiring_manager)
+    ApplicationFactory(job=job, candidate__name="Managed Mo")
+    url = reverse("hiring:my_interviews_section", args=["managed"])
+
+    client.force_login(interviewer)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("hiring:my_interviews_section", args=["nonsense"])).status_code == 404
+    client.force_login(hiring_manager)
+    assert "Managed Mo" in client.get(url).content.decode()
+
+
 @pytest.mark.parametrize("rows", [5, 50])
 def test_hiring_manager_home_query_count_does_not_grow(
     client, django_assert_max_num_queries, hiring_manager, rows
@@ -271,6 +332,26 @@ def test_application_page_shows_the_earlier_feedback_and_the_candidates_answers(
     assert "Earlier applications" in page
     assert "Skipped the failure cases." in page
     assert "Built a chaos-testing side project." in page
+
+
+@pytest.mark.parametrize("answers", [1, 4])
+def test_application_page_query_count_does_not_grow_with_the_candidates_answers(
+    client, interviewer, django_assert_max_num_queries, answers
+):
+    job = job_with_pipeline()
+    earlier = ApplicationFactory(job=job, status="rejected", closed_at=timezone.now())
+    decision = DecisionFactory(application=earlier, outcome="no_hire")
+    again = ApplicationFactory(job=job, candidate=earlier.candidate, previous=earlier, source="reapply")
+    for i in range(answers):
+        point = FeedbackPointFactory(decision=decision, observation=f"Observation {i}.")
+        ReapplyAnswer.objects.create(application=again, point=point, text=f"Worked on it {i}.")
+    InterviewFactory(application=again, interviewer=interviewer)
+    client.force_login(interviewer)
+
+    with django_assert_max_num_queries(13):
+        page = client.get(reverse("hiring:application_detail", args=[again.pk])).content.decode()
+
+    assert page.count("Worked on it") == answers
 
 
 def test_application_page_hides_colleagues_scorecards_until_mine_is_in(
