@@ -53,7 +53,10 @@ def letter_for_candidate(public_id: uuid.UUID) -> FeedbackLetter:
             "application__job",
             "decision__stage",
             "decision__decided_by",
+            "rating",
         )
+        # The HTML copy of the email is not shown on any candidate page.
+        .defer("sent_html")
         .filter(public_id=public_id)
         .first()
     )
