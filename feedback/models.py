@@ -109,7 +109,10 @@ class FeedbackLetter(Deliverable):
     # re-check every letter: the number of findings (null: not checked), and the
     # fingerprint of the rules it was checked with (see letters.text_checker).
     findings_count = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    findings_checked_with = models.CharField(max_length=80, blank=True, editable=False)
+    # db_default: rows written around the ORM (bulk COPY of the bench seed) start "not checked".
+    findings_checked_with = models.CharField(
+        max_length=80, blank=True, default="", db_default="", editable=False
+    )
 
     class Meta:
         ordering = ["deadline", "id"]

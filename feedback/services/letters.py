@@ -186,6 +186,29 @@ def letters_findings_counts(*, letters: Iterable[FeedbackLetter], check: TextChe
     return counts
 
 
+def letters_store_findings(*, batch_size: int = 500) -> int:
+    """Check every editable letter whose stored findings count is missing or stale; return how many.
+
+    For letters from before the count was stored (or after HR changed the phrase
+    list), so that the queue and bulk approval find it ready. Each batch is its own
+    transaction.
+    """
+    check = text_checker()
+    stale = FeedbackLetter.objects.filter(status__in=FeedbackLetter.EDITABLE).exclude(
+        findings_count__isnull=False, findings_checked_with=check.fingerprint
+    )
+    done = 0
+    last = 0
+    while True:
+        ids = list(stale.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return done
+        with transaction.atomic():
+            # Unsaved stand-ins without a count: each is read with its text and checked.
+            done += len(letters_findings_counts(letters=[FeedbackLetter(pk=pk) for pk in ids], check=check))
+        last = ids[-1]
+
+
 # --- Drafting ---------------------------------------------------------------
 
 

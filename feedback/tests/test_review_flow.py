@@ -1,9 +1,11 @@
 """HR review: edit, live check, approve (or override), schedule, cancel, retry, bulk approve, queue."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -497,3 +499,27 @@ def test_hr_home_shows_candidates_waiting_and_the_oldest_wait(hr_client, hr_user
     page = response.content.decode()
     assert '<p class="display-6 mb-0" id="figure-waiting">3</p>' in page
     assert 'id="figure-oldest">12 days</p>' in page
+
+
+def test_store_letter_findings_fills_in_missing_and_stale_counts_of_letters_to_approve(hr_user):
+    unchecked = make_letter(name="Unchecked")
+    stale = with_boilerplate(make_letter(name="Stale"), hr_user)
+    sent = make_letter(name="Sent")
+    FeedbackLetter.objects.filter(pk=unchecked.pk).update(findings_count=None, findings_checked_with="")
+    FeedbackLetter.objects.filter(pk=stale.pk).update(findings_count=0, findings_checked_with="old")
+    FeedbackLetter.objects.filter(pk=sent.pk).update(status="sent", findings_count=None)
+    out = io.StringIO()
+
+    call_command("store_letter_findings", "--batch-size", "1", stdout=out)
+
+    current = text_checker().fingerprint
+    counts = {
+        pk: (count, fingerprint)
+        for pk, count, fingerprint in FeedbackLetter.objects.values_list(
+            "pk", "findings_count", "findings_checked_with"
+        )
+    }
+    assert counts[unchecked.pk] == (0, current)
+    assert counts[stale.pk] == (1, current)
+    assert counts[sent.pk][0] is None
+    assert out.getvalue().strip() == "Checked 2 letters."
