@@ -8,12 +8,13 @@ scheduled letter back in review; retrying puts a failed one back in the queue.
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -176,7 +177,8 @@ def letters_findings_counts(*, letters: Iterable[FeedbackLetter], check: TextChe
     if stale:
         fresh = list(
             FeedbackLetter.objects.filter(pk__in=stale)
-            .only("id", "subject", "body", "decision_id", "findings_count", "findings_checked_with")
+            .select_related("decision")
+            .only("id", "subject", "body", "decision__id", "findings_count", "findings_checked_with")
             .prefetch_related("decision__points")
         )
         for letter in fresh:
@@ -420,6 +422,50 @@ def letter_approve(
     return current
 
 
+def _audit_approved_in_bulk(*, approved_at: dt.datetime, actor, due: dt.datetime) -> None:
+    """``letter.approved`` and ``letter.scheduled`` for every letter this bulk approval scheduled.
+
+    Two ``INSERT … SELECT`` statements whatever the number of letters: building
+    20,000 audit objects in Python took longer than the rest of the request. The
+    letters are those scheduled with this approval's timestamp (locked by this
+    transaction); per letter, "approved" comes before "scheduled", as with
+    ``audit_record``.
+    """
+    qn = connection.ops.quote_name
+    audit, letter = AuditEvent._meta, FeedbackLetter._meta
+    field = audit.get_field
+    columns = ", ".join(
+        qn(field(name).column)
+        for name in ("actor", "verb", "target_type", "target_id", "reason", "data", "created_at")
+    )
+    when = connection.ops.adapt_datetimefield_value(approved_at)
+    sql = (
+        f"INSERT INTO {qn(audit.db_table)} ({columns}) "  # nosec B608 - identifiers from the models
+        f"SELECT %s, %s, %s, {qn(letter.pk.column)}, '', %s, %s FROM {qn(letter.db_table)} "
+        f"WHERE {qn(letter.get_field('status').column)} = %s "
+        f"AND {qn(letter.get_field('approved_at').column)} = %s "
+        f"ORDER BY {qn(letter.pk.column)}"
+    )
+    events = (
+        ("letter.approved", {}),
+        ("letter.scheduled", {"send_after": due.isoformat(), "bulk": True}),
+    )
+    with connection.cursor() as cursor:
+        for verb, data in events:
+            cursor.execute(
+                sql,
+                [
+                    actor.pk if actor else None,
+                    verb,
+                    letter.label_lower,
+                    json.dumps(data),
+                    when,
+                    FeedbackLetter.Status.SCHEDULED,
+                    when,
+                ],
+            )
+
+
 @transaction.atomic
 def letters_bulk_approve(
     *,
@@ -490,22 +536,7 @@ def letters_bulk_approve(
             updated_at=now,
         )
         actor = by if getattr(by, "is_authenticated", False) else None
-        target_type = FeedbackLetter._meta.label_lower
-        events = []
-        for pk in approved:
-            events.append(
-                AuditEvent(actor=actor, verb="letter.approved", target_type=target_type, target_id=pk)
-            )
-            events.append(
-                AuditEvent(
-                    actor=actor,
-                    verb="letter.scheduled",
-                    target_type=target_type,
-                    target_id=pk,
-                    data={"send_after": due.isoformat(), "bulk": True},
-                )
-            )
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        _audit_approved_in_bulk(approved_at=now, actor=actor, due=due)
     return approved, skipped
 
 
