@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from candidates.models import Candidate
+from candidates.tests.factories import CandidateFactory
 from feedback import delivery
 from feedback.delivery import deliveries_sweep, delivery_send
 from feedback.models import DeliveryStatus, ReapplyReminder
@@ -208,3 +209,25 @@ def test_reminders_due_command_takes_the_link_from_the_email(sweep, mailoutbox):
     assert "1 reminder(s) due now" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("reminders_due", "--letter", "http://testserver/c/garbage/", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC),  # late evening, winter
+        dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC),  # just after midnight
+        dt.datetime(2026, 6, 15, 23, 30, tzinfo=dt.UTC),  # after local midnight in summer time
+        dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),  # the night clocks go forward
+    ],
+)
+@pytest.mark.parametrize("zone", ["Europe/London", "America/Los_Angeles", "Pacific/Auckland"])
+def test_open_reapply_opens_the_form_whatever_the_hour_and_zone(moment, zone, settings):
+    settings.DEBUG = True
+    with time_machine.travel(moment, tick=False):
+        letter = make_letter(decided_at=timezone.now(), candidate=CandidateFactory(time_zone=zone))
+        services.reminder_opt_in(letter=letter)
+        call_command(
+            "reminders_due", "--letter", str(letter.public_id), "--open-reapply", stdout=io.StringIO()
+        )
+        letter.decision.refresh_from_db()
+        assert reapply_is_open(letter)

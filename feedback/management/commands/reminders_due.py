@@ -8,9 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.dates import org_tz
 from feedback.links import PURPOSES, LinkError, read_token
 from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
-from feedback.selectors_candidate import reapply_date
+from feedback.selectors_candidate import candidate_tz, reapply_date
 
 
 def _public_id(value: str) -> uuid.UUID:
@@ -72,14 +73,25 @@ class Command(BaseCommand):
     def _open_reapply(self, reminder_ids, now):
         letters = FeedbackLetter.objects.filter(
             application__reapply_reminder__pk__in=reminder_ids
-        ).select_related("decision", "application__job")
+        ).select_related("decision", "application__job", "application__candidate")
         for letter in letters:
+            # The form opens at midnight of the reapply date in the candidate's zone, and
+            # the date is counted from the decision's day in the organisation's zone: aim
+            # for the earlier of "today" in the two, and move the decision by whole local
+            # days (subtracting hours from a UTC time near midnight, across a DST change,
+            # would land on the wrong day).
+            today = min(
+                timezone.localdate(now, org_tz()),
+                timezone.localdate(now, candidate_tz(letter.application.candidate)),
+            )
+            if reapply_date(letter) <= today:
+                continue
             decision = letter.decision
-            late_by = (reapply_date(letter) - timezone.localdate(now)).days
-            if late_by > 0:
-                decision.decided_at -= dt.timedelta(days=late_by)
-                decision.save(update_fields=["decided_at"])
-                self.stdout.write(f"Letter {letter.public_id}: the reapply form opens today.")
+            decided_local = decision.decided_at.astimezone(org_tz())
+            target_day = today - dt.timedelta(days=letter.application.job.reapply_cooldown_days)
+            decision.decided_at = dt.datetime.combine(target_day, decided_local.time(), tzinfo=org_tz())
+            decision.save(update_fields=["decided_at"])
+            self.stdout.write(f"Letter {letter.public_id}: the reapply form opens today.")
 
     def _sweep(self):
         try:
