@@ -193,7 +193,7 @@ def bench_users() -> dict[str, User]:
             },
         )
         if created:
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
         users[username] = user
     return users
 
@@ -223,7 +223,7 @@ def _user_pool(prefix: str, role: str, count: int) -> list[int]:
             new_ids = list(
                 User.objects.filter(username__in=[u.username for u in new]).values_list("id", flat=True)
             )
-        group = Group.objects.get(name=role)
+        group = Group.objects.get_or_create(name=role)[0]
         group.user_set.through.objects.bulk_create(
             [group.user_set.through(user_id=pk, group_id=group.pk) for pk in new_ids]
         )
@@ -378,6 +378,8 @@ class Seeder:
                 "override_reason",
                 "created_at",
                 "updated_at",
+                "findings_count",
+                "findings_checked_with",
                 *DELIVERY_COLUMNS,
             ],
         )
@@ -612,6 +614,8 @@ class Seeder:
                 "",
                 decided_at,
                 approved_at or decided_at,
+                None,
+                "",
                 # Delivery columns.
                 send_after,
                 None,
@@ -724,6 +728,10 @@ def seed_applications(n: int, *, seed: int = 1, progress=None) -> dict:
             if progress:
                 progress(done, n)
     reset_sequences(_all_models())
+    # As drafting does: the quality check's count stored on each letter still to approve.
+    from feedback.services.letters import letters_store_findings
+
+    letters_store_findings()
     counts.add(seeder.writers)
     counts.values["jobs"] = job_count
     return counts.values
