@@ -56,7 +56,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 migrations-check: $(STAMP)
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 
 deploy-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.production \

@@ -30,7 +30,8 @@ def one_line(text: str) -> str:
 
 
 def _lines_html(lines: list[str]) -> SafeString:
-    return mark_safe("<br>".join(conditional_escape(line) for line in lines))  # noqa: S308 # nosec B308 B703 - every line is escaped
+    # Every line is escaped.
+    return mark_safe("<br>".join(conditional_escape(line) for line in lines))  # noqa: S308 # nosec B308 B703
 
 
 def _blocks(text: str) -> list[tuple[str, list]]:
@@ -67,7 +68,8 @@ def body_to_html(text: str) -> SafeString:
         else:
             items = format_html_join("", "<li>{}</li>", ((_lines_html(item),) for item in content))
             parts.append(format_html("<ul>{}</ul>", items))
-    return mark_safe("\n".join(parts))  # noqa: S308 # nosec B308 B703 - built from escaped parts
+    # Built from escaped parts.
+    return mark_safe("\n".join(parts))  # noqa: S308 # nosec B308 B703
 
 
 def letter_urls(letter) -> dict:

@@ -439,8 +439,9 @@ def _audit_approved_in_bulk(*, approved_at: dt.datetime, actor, due: dt.datetime
         for name in ("actor", "verb", "target_type", "target_id", "reason", "data", "created_at")
     )
     when = connection.ops.adapt_datetimefield_value(approved_at)
+    # Table and column names come from the models' meta; every value is a parameter.
     sql = (
-        f"INSERT INTO {qn(audit.db_table)} ({columns}) "  # nosec B608 - identifiers from the models
+        f"INSERT INTO {qn(audit.db_table)} ({columns}) "  # nosec B608
         f"SELECT %s, %s, %s, {qn(letter.pk.column)}, '', %s, %s FROM {qn(letter.db_table)} "
         f"WHERE {qn(letter.get_field('status').column)} = %s "
         f"AND {qn(letter.get_field('approved_at').column)} = %s "
