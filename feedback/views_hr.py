@@ -89,9 +89,9 @@ def letters_bulk_approve(request):
         )
     if skipped:
         names = dict(
-            FeedbackLetter.objects.filter(pk__in=list(skipped)[:20]).values_list(
-                "pk", "application__candidate__name"
-            )
+            selectors.letters_visible_to(request.user)
+            .filter(pk__in=list(skipped)[:20])
+            .values_list("pk", "application__candidate__name")
         )
         shown = "; ".join(
             f"{names.get(pk, f'letter #{pk}')}: {reason}" for pk, reason in list(skipped.items())[:20]

@@ -6,7 +6,6 @@ through ``feedback.selectors_candidate`` and call one of these services.
 
 import datetime as dt
 import uuid
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from candidates.models import Candidate
 from core.audit import audit_record
 from core.dates import add_business_days, end_of_local_day, org_tz
 from feedback import quality
+from feedback.delivery import mail_domain
 from feedback.models import (
     CandidateRating,
     DeliveryStatus,
@@ -73,8 +73,7 @@ class QualityCheckFailed(CandidateActionError):
 
 def message_id(kind: str) -> str:
     """A Message-ID unique to one row, kept on the row so a resend reuses it."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "candor.invalid"
-    return f"<{kind}.{uuid.uuid4().hex}@{domain}>"
+    return f"<{kind}.{uuid.uuid4().hex}@{mail_domain()}>"
 
 
 def _touch(candidate: Candidate, now: dt.datetime) -> None:

@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -21,7 +20,7 @@ from core.audit import audit_record
 from core.dates import add_business_days, end_of_local_day, next_business_morning, org_tz
 from core.models import AuditEvent
 from feedback import placeholders, quality
-from feedback.delivery import DeliveryStateError, delivery_retry
+from feedback.delivery import DeliveryStateError, delivery_retry, mail_domain
 from feedback.models import FeedbackLetter, LetterTemplate
 from feedback.progress import application_progress, human_date, reapply_on
 from hiring.models import Decision, FeedbackPoint
@@ -216,9 +215,7 @@ def letters_store_findings(*, batch_size: int = 500) -> int:
 
 def letter_message_id(letter: FeedbackLetter) -> str:
     """A stable Message-ID derived from the letter's public id (no personal data)."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    domain = address.rpartition("@")[2] if "@" in address else ""
-    return f"<letter.{letter.public_id}@{domain or 'candor.local'}>"
+    return f"<letter.{letter.public_id}@{mail_domain()}>"
 
 
 def letter_deadline(*, decision: Decision) -> dt.datetime:
