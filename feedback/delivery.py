@@ -188,11 +188,11 @@ def delivery_message_id(kind: str, row) -> str:
     """A Message-ID that names the row, never a person, and is the same on every try."""
     public_id = getattr(row, "public_id", None)
     token = (
-        public_id.hex
+        str(public_id)
         if public_id
         else salted_hmac("candor.delivery.message-id", f"{kind}:{row.pk}").hexdigest()[:24]
     )
-    return f"<candor.{kind}.{token}@{mail_domain()}>"
+    return f"<{kind}.{token}@{mail_domain()}>"
 
 
 # -- the sweep --------------------------------------------------------------

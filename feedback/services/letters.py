@@ -20,7 +20,7 @@ from core.audit import audit_record
 from core.dates import add_business_days, end_of_local_day, next_business_morning, org_tz
 from core.models import AuditEvent
 from feedback import placeholders, quality
-from feedback.delivery import DeliveryStateError, delivery_retry, mail_domain
+from feedback.delivery import DeliveryStateError, delivery_message_id, delivery_retry
 from feedback.models import FeedbackLetter, LetterTemplate
 from feedback.progress import application_progress, human_date, reapply_on
 from hiring.models import Decision, FeedbackPoint
@@ -215,7 +215,7 @@ def letters_store_findings(*, batch_size: int = 500) -> int:
 
 def letter_message_id(letter: FeedbackLetter) -> str:
     """A stable Message-ID derived from the letter's public id (no personal data)."""
-    return f"<letter.{letter.public_id}@{mail_domain()}>"
+    return delivery_message_id("letter", letter)
 
 
 def letter_deadline(*, decision: Decision) -> dt.datetime:
