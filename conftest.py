@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["core.testing.fixtures"]
+pytest_plugins = ["tests.support.fixtures"]
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.

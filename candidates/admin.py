@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Candidate
+from candidates.models import Candidate
 
 
 @admin.register(Candidate)

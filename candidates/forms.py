@@ -1,6 +1,6 @@
 from django import forms
 
-from .validators import validate_time_zone
+from candidates.validators import validate_time_zone
 
 
 class CandidateForm(forms.Form):

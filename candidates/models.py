@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .validators import validate_time_zone
+from candidates.validators import validate_time_zone
 
 
 class Candidate(models.Model):

@@ -4,9 +4,8 @@ applications they may see (hiring.selectors)."""
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from candidates.models import Candidate
 from core import roles
-
-from .models import Candidate
 
 
 def candidates_for_hr(user, *, search: str = "") -> QuerySet[Candidate]:

@@ -4,9 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from candidates.models import Candidate
 from core.audit import audit_record
-
-from .models import Candidate
 
 DUPLICATE_EMAIL = "A candidate with this email already exists."
 

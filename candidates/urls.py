@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from candidates import views
 
 app_name = "candidates"
 

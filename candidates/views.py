@@ -5,10 +5,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from candidates import selectors, services
+from candidates.forms import CandidateForm, CandidateSearchForm
 from core.permissions import hr_required
-
-from . import selectors, services
-from .forms import CandidateForm, CandidateSearchForm
 
 SEARCH_KEY = "candidates.search"
 PAGE_SIZE = 25

@@ -16,8 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("candidates.urls")),
     path("", include("hiring.urls")),
-    path("", include("feedback.urls")),
-    path("", include("feedback.urls_requests")),
-    path("", include("feedback.urls_privacy")),
-    path("c/", include("feedback.urls_candidate")),
+    path("", include("feedback.letters.urls")),
+    path("", include("feedback.requests.urls")),
+    path("", include("feedback.privacy.urls")),
+    path("c/", include("feedback.portal.urls")),
 ]

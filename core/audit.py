@@ -1,6 +1,6 @@
 from django.db import models
 
-from .models import AuditEvent
+from core.models import AuditEvent
 
 
 def audit_record(*, actor, verb: str, target: models.Model, reason: str = "", data=None) -> AuditEvent:

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from . import roles
+from core import roles
 
 
 def candor(request):

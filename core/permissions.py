@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.http import Http404
 
-from . import roles
+from core import roles
 
 
 def hr_required(view):

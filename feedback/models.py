@@ -6,40 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from .placeholders import validate_template
-
-
-class DeliveryStatus(models.TextChoices):
-    """States shared by everything Candor emails to a candidate.
-
-    A row is *scheduled* with a due time (``send_after``); the sweep hands its id
-    to a worker and leases it (``claimed_until``); the worker moves it
-    scheduled → sending → sent with conditional updates, so that a second run of
-    the same task finds nothing to do.
-    """
-
-    SCHEDULED = "scheduled", "Scheduled"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class Deliverable(models.Model):
-    send_after = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    # Stable per row: a redelivered send carries the same Message-ID.
-    message_id = models.CharField(max_length=200, blank=True)
-    # The exact message that went out.
-    sent_subject = models.CharField(max_length=300, blank=True)
-    sent_text = models.TextField(blank=True)
-    sent_html = models.TextField(blank=True)
-
-    class Meta:
-        abstract = True
+from feedback.letters.placeholders import validate_template
+from outbox.models import Deliverable, DeliveryStatus
 
 
 class LetterTemplate(models.Model):

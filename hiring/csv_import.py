@@ -20,9 +20,8 @@ from django.db.models.functions import Lower
 from candidates.models import Candidate
 from candidates.validators import validate_time_zone
 from core.audit import audit_record
-
-from .models import Application, Job
-from .services import HiringError, application_open
+from hiring.models import Application, Job
+from hiring.services import HiringError, application_open
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5000

@@ -4,8 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from core import roles
-
-from .models import Decision, Job, Rating, Scorecard, Stage
+from hiring.models import Decision, Job, Rating, Scorecard, Stage
 
 User = get_user_model()
 

@@ -16,8 +16,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from core import roles
-
-from .models import Application, Criterion, Decision, FeedbackPoint, Interview, Job, Rating, Scorecard, Stage
+from hiring.models import (
+    Application,
+    Criterion,
+    Decision,
+    FeedbackPoint,
+    Interview,
+    Job,
+    Rating,
+    Scorecard,
+    Stage,
+)
 
 User = get_user_model()
 

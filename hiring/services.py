@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from core import roles
 from core.audit import audit_record
-
-from .models import (
+from hiring.models import (
     Application,
     Criterion,
     Decision,
@@ -566,7 +565,7 @@ def decision_record(
         data={"outcome": outcome, "points": len(feedback_points)},
     )
     if outcome == Decision.Outcome.NO_HIRE:
-        from feedback.services.letters import letter_draft
+        from feedback.letters.services import letter_draft
 
         letter_draft(decision=decision)
     return decision

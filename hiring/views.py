@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.selectors import candidate_for_hr
 from core import roles
 from core.permissions import hr_required, staff_required
-
-from . import csv_import, selectors, services
-from .forms import (
+from hiring import csv_import, selectors, services
+from hiring.forms import (
     ApplicationOpenForm,
     CriterionForm,
     DecisionForm,
@@ -29,7 +28,7 @@ from .forms import (
     ScorecardForm,
     StageForm,
 )
-from .models import Decision, Scorecard
+from hiring.models import Decision, Scorecard
 
 
 def _is_htmx(request) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from core.tests.authz import Case, hr_only
+from tests.support.authz import Case, hr_only
 
 CASES = {
     "candidates:candidate_list": Case(url=lambda w: reverse("candidates:candidate_list"), expect=hr_only()),

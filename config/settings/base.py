@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "core",
+    "outbox",
     "candidates",
     "hiring",
     "feedback",
@@ -180,19 +181,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Approved letters whose send time has come (and leases that expired).
     "letters-sweep": {
-        "task": "feedback.tasks.letters_sweep_task",
+        "task": "outbox.tasks.outbox_sweep_task",
+        "args": ("letter",),
         "schedule": 60.0,
     },
     # Reapply reminders. Due times are in each candidate's time zone, so the
     # sweep runs every 15 minutes rather than once a day at one hour; it reads
     # only due rows through a partial index, so it costs almost nothing.
     "reminders-sweep": {
-        "task": "feedback.tasks.reminders_sweep_task",
+        "task": "outbox.tasks.outbox_sweep_task",
+        "args": ("reminder",),
         "schedule": 15 * 60.0,
     },
     # Answers to candidates' requests for more detail, once HR approved them.
     "answers-sweep": {
-        "task": "feedback.tasks.answers_sweep_task",
+        "task": "outbox.tasks.outbox_sweep_task",
+        "args": ("answer",),
         "schedule": 60.0,
     },
     # No ghosting: a morning digest of late letters and unanswered requests.

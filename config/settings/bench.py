@@ -7,8 +7,11 @@ are measured against (core/bench_urls.py); normal settings never mount it.
 from .base import *  # noqa: F403
 from .base import env
 
+# Demo and scale seeds, benchmarks: development only, never in production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+
 DEBUG = False
-ROOT_URLCONF = "core.bench_urls"
+ROOT_URLCONF = "devtools.urls"
 # The bench's test Client speaks as "testserver"; gunicorn is reached on 127.0.0.1.
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 # No collectstatic before a bench: pages only need {% static %} to resolve.

@@ -3,6 +3,9 @@
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
+# Demo and scale seeds, benchmarks: development only, never in production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 CELERY_BROKER_URL = env("REDIS_URL", default="filesystem://")

@@ -3,9 +3,12 @@
 from .base import *  # noqa: F403
 from .base import CELERY_BEAT_SCHEDULE, CELERY_BROKER_TRANSPORT_OPTIONS, env
 
+# Demo and scale seeds, benchmarks: development only, never in production settings.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Worker subprocesses started by core/testing/workers.py get EMAIL_URL (the
+# Worker subprocesses started by tests/support/workers.py get EMAIL_URL (the
 # test's SMTP sink) and keep base.py's SMTP settings; the test process itself
 # always ends up on locmem (Django's test setup forces it).
 if not env("EMAIL_URL", default=""):

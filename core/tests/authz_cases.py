@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from core.tests.authz import LOGIN, OK, Case, everyone, staff_only
+from tests.support.authz import LOGIN, OK, Case, everyone, staff_only
 
 CASES = {
     "home": Case(url=lambda w: reverse("home"), expect=staff_only()),

@@ -12,9 +12,9 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from core.tests.authz import NOT_ALLOWED, OK, Case, everyone, hr_only, staff_only, this_job_only
 from feedback.links import make_token
 from feedback.models import FeedbackLetter, FeedbackRequest
+from tests.support.authz import NOT_ALLOWED, OK, Case, everyone, hr_only, staff_only, this_job_only
 
 
 def _sent_letter(w):

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from core.tests.authz import Case, hr_only
+from tests.support.authz import Case, hr_only
 
 
 def _letter_url(name):

@@ -42,7 +42,7 @@ def _link(text: str, path: str) -> str:
 
 
 def _send(kind, row):
-    from feedback.delivery import delivery_connections_close, delivery_send
+    from outbox.services import delivery_connections_close, delivery_send
 
     delivery_connections_close()
     assert delivery_send(kind=kind, pk=row.pk) == "sent"
@@ -143,7 +143,7 @@ def test_reminder_arrives_and_the_candidate_reapplies(
     page, live_server, smtp_sink, settings, groups, csp_errors
 ):
     from feedback.models import FeedbackLetter, ReapplyReminder
-    from feedback.services.candidate import reminder_opt_in
+    from feedback.portal.services import reminder_opt_in
     from feedback.tests.candidate_helpers import make_letter
     from hiring.models import Application
 
@@ -190,11 +190,11 @@ def test_candidate_and_request_pages_have_no_serious_accessibility_violations(pa
     """axe-core on the pages this part adds beyond the main candidate page (checked in tests/e2e)."""
     import datetime as dt
 
-    from core.testing.quality_tools import PHONE_VIEWPORT, axe_check, format_axe, require
-    from feedback.services import candidate as services
+    from feedback.portal import services
     from feedback.tests.candidate_helpers import make_letter, url
     from hiring.tests.factories import HRFactory
     from tests.e2e.helpers import use_session_of
+    from tests.support.quality_tools import PHONE_VIEWPORT, axe_check, format_axe, require
 
     require("axe")
     open_letter = make_letter(decided_at=timezone.now() - dt.timedelta(days=200))
@@ -237,7 +237,7 @@ def test_candidate_and_request_pages_have_no_serious_accessibility_violations(pa
 
 
 def test_decider_sees_the_quality_check_live_while_answering(page, live_server, groups, csp_errors):
-    from feedback.services import candidate as services
+    from feedback.portal import services
     from feedback.tests.candidate_helpers import make_letter
     from tests.e2e.helpers import use_session_of
 

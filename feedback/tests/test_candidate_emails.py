@@ -5,14 +5,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from feedback.emails_candidate import (
+from feedback.models import FeedbackRequest
+from feedback.portal import services
+from feedback.portal.emails import (
     answer_skip_reason,
     build_answer_message,
     build_reminder_message,
     reminder_skip_reason,
 )
-from feedback.models import FeedbackRequest
-from feedback.services import candidate as services
 from feedback.tests.candidate_helpers import make_letter
 from hiring.models import Application, Job
 from hiring.tests.factories import ApplicationFactory, job_with_pipeline

@@ -140,7 +140,7 @@ def test_actions_with_csrf_token_work():
 
 
 def test_erased_candidates_link_says_deleted(client, hr_user):
-    from feedback.services.privacy import candidate_erase
+    from feedback.privacy.services import candidate_erase
 
     letter = make_letter()
     candidate_erase(candidate=letter.application.candidate, by=hr_user)

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from candidates.tests.factories import CandidateFactory
 from core.models import AuditEvent
-from feedback.emails import letter_text
+from feedback.letters.emails import letter_text
 from feedback.models import CandidateRating, DeliveryStatus, FeedbackRequest, ReapplyReminder
-from feedback.services import candidate as services
-from feedback.services.candidate import REQUESTS_PER_LETTER, ReminderStateError
+from feedback.portal import services
+from feedback.portal.services import REQUESTS_PER_LETTER, ReminderStateError
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.models import Interview, Scorecard
 from hiring.tests.factories import job_with_pipeline

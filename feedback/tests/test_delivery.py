@@ -12,8 +12,10 @@ from kombu.exceptions import OperationalError
 
 from candidates.models import Candidate
 from core.audit import audit_for
-from feedback import delivery
-from feedback.delivery import (
+from feedback.models import FeedbackLetter
+from feedback.tests.conftest import make_letters
+from outbox import services as delivery
+from outbox.services import (
     RETRY_BACKOFF_MAX,
     Outcome,
     TemporaryDeliveryError,
@@ -23,10 +25,7 @@ from feedback.delivery import (
     delivery_retry,
     delivery_send,
 )
-from feedback.models import FeedbackLetter
-from feedback.tasks import delivery_send_chunk_task, delivery_send_task
-
-from .conftest import make_letters
+from outbox.tasks import delivery_send_chunk_task, delivery_send_task
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +73,7 @@ def plain_builder(letter):
 
 @pytest.fixture
 def real_letter_builder():
-    """Requested by a test that sends the letter as feedback.emails builds it."""
+    """Requested by a test that sends the letter as feedback.letters.emails builds it."""
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from feedback.emails_digest import late_digest_send
+from feedback.digest import late_digest_send
 from feedback.models import FeedbackLetter, FeedbackRequest
 from feedback.tasks import late_digest_task
+from feedback.tests.conftest import make_letters
 from hiring.tests.factories import InterviewerFactory
-
-from .conftest import make_letters
 
 pytestmark = pytest.mark.django_db
 

@@ -14,21 +14,20 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from core.testing.workers import (
+from feedback.letters.services import letter_approve, letter_retry, letters_bulk_approve
+from feedback.models import FeedbackLetter, ReapplyReminder
+from feedback.portal.services import reminder_opt_in
+from feedback.tests.conftest import make_letters
+from hiring.tests.factories import HRFactory
+from outbox.services import deliveries_claim_due, deliveries_sweep
+from outbox.tasks import delivery_send_task
+from tests.support.workers import (
     broker_etas,
     broker_messages,
     broker_queue_length,
     publishing_to,
     wait_until,
 )
-from feedback.delivery import deliveries_claim_due, deliveries_sweep
-from feedback.models import FeedbackLetter, ReapplyReminder
-from feedback.services.candidate import reminder_opt_in
-from feedback.services.letters import letter_approve, letter_retry, letters_bulk_approve
-from feedback.tasks import delivery_send_task
-from hiring.tests.factories import HRFactory
-
-from .conftest import make_letters
 
 pytestmark = pytest.mark.services
 
@@ -340,7 +339,7 @@ def test_letters_and_reminders_due_months_ahead_are_rows_not_broker_messages(
 ):
     from django.conf import settings
 
-    from core.testing.workers import redis_flush
+    from tests.support.workers import redis_flush
 
     redis_flush(settings.CELERY_BROKER_URL)
     hr = HRFactory()

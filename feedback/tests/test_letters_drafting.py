@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from core.audit import audit_for
 from core.dates import org_tz
+from feedback.letters.progress import Progress, application_progress, progress_sentence
+from feedback.letters.services import LetterStateError, letter_draft
 from feedback.models import FeedbackLetter
-from feedback.progress import Progress, application_progress, progress_sentence
-from feedback.services.letters import LetterStateError, letter_draft
 from hiring.models import Decision, Scorecard, Stage
 from hiring.tests.factories import (
     ApplicationFactory,

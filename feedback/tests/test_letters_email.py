@@ -9,8 +9,8 @@ from django.core import mail
 from django.utils import timezone
 
 from feedback import links
-from feedback.emails import body_to_html, build_letter_message
-from feedback.services.letters import letter_draft
+from feedback.letters.emails import body_to_html, build_letter_message
+from feedback.letters.services import letter_draft
 from hiring.models import Decision
 from hiring.tests.factories import (
     ApplicationFactory,

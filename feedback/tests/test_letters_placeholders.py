@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from feedback import placeholders
-from feedback.forms import LetterTemplateForm
+from feedback.letters import placeholders
+from feedback.letters.forms import LetterTemplateForm
 from feedback.models import LetterTemplate
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from feedback.models import (
     ReapplyAnswer,
     ReapplyReminder,
 )
-from feedback.services import candidate as services
-from feedback.services.privacy import candidate_erase, candidate_export, candidates_erase_expired
+from feedback.portal import services
+from feedback.privacy.services import candidate_erase, candidate_export, candidates_erase_expired
 from feedback.tests.candidate_helpers import make_letter
 from hiring.models import Application, FeedbackPoint, Rating
 from hiring.tests.factories import ApplicationFactory, CriterionFactory, RatingFactory, ScorecardFactory

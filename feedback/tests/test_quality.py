@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from feedback import quality
 from feedback.models import Phrase
-from feedback.quality import (
+from feedback.quality import rules as quality
+from feedback.quality.rules import (
     BOILERPLATE,
     NO_OBSERVATION,
     NO_SUGGESTION,

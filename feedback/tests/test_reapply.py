@@ -10,8 +10,8 @@ from django.utils import timezone
 from candidates.tests.factories import CandidateFactory
 from core.models import AuditEvent
 from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyAnswer, ReapplyReminder
-from feedback.services import candidate as services
-from feedback.services.candidate import ReapplyStateError
+from feedback.portal import services
+from feedback.portal.services import ReapplyStateError
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.models import Application, Job
 from hiring.tests.factories import job_with_pipeline

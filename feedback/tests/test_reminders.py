@@ -11,16 +11,16 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from candidates.tests.factories import CandidateFactory
-from feedback import delivery
-from feedback.delivery import deliveries_sweep, delivery_send
 from feedback.models import DeliveryStatus, ReapplyReminder
-from feedback.selectors_candidate import reapply_is_open
-from feedback.services import candidate as services
-from feedback.services.privacy import candidate_erase
-from feedback.tasks import delivery_send_task
+from feedback.portal import services
+from feedback.portal.selectors import reapply_is_open
+from feedback.privacy.services import candidate_erase
 from feedback.tests.candidate_helpers import make_letter
 from hiring.models import Application
 from hiring.tests.factories import ApplicationFactory
+from outbox import services as delivery
+from outbox.services import deliveries_sweep, delivery_send
+from outbox.tasks import delivery_send_task
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from core.testing.workers import broker_messages, wait_until
 from feedback.models import DeliveryStatus, ReapplyReminder
-from feedback.services import candidate as services
+from feedback.portal import services
 from feedback.tests.candidate_helpers import make_letter
+from tests.support.workers import broker_messages, wait_until
 
 pytestmark = pytest.mark.services
 

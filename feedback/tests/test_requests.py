@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from feedback.models import FeedbackRequest
-from feedback.services import candidate as services
-from feedback.services.candidate import QualityCheckFailed, RequestStateError
+from feedback.portal import services
+from feedback.portal.services import QualityCheckFailed, RequestStateError
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.tests.factories import InterviewerFactory
 
@@ -96,8 +96,8 @@ def test_overdue_request_is_marked_late_for_the_decider(client, asked):
 
 
 def test_late_requests_reach_the_deciders_digest(asked):
-    """The daily digest (feedback.emails_digest) lists open requests past their deadline for the decider."""
-    from feedback.emails_digest import late_digests
+    """The daily digest (feedback.digest) lists open requests past their deadline for the decider."""
+    from feedback.digest import late_digests
 
     letter, request = asked
     _, by_decider = late_digests(now=request.deadline + dt.timedelta(minutes=1))
@@ -200,7 +200,7 @@ def test_unsubscribed_candidate_is_not_emailed_but_sees_the_answer(client, asked
 
 
 def test_approved_answer_is_emailed_once_by_the_engine(asked, hr_user, mailoutbox):
-    from feedback.delivery import delivery_send
+    from outbox.services import delivery_send
 
     letter, _ = asked
     request = services.request_approve(request=_answered(asked), by=hr_user)

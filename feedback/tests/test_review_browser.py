@@ -21,8 +21,8 @@ def groups():
 
 
 def test_hr_sees_boilerplate_flagged_live_removes_it_and_approves(page, live_server, groups):
+    from feedback.letters.services import letter_draft
     from feedback.models import FeedbackLetter
-    from feedback.services.letters import letter_draft
     from hiring.models import Decision
     from hiring.tests.factories import (
         ApplicationFactory,

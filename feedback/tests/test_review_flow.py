@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from core.audit import audit_for
 from core.dates import org_tz
-from feedback.models import FeedbackLetter, Phrase
-from feedback.services.letters import (
+from feedback.letters.services import (
     LetterFindingsError,
     LetterStateError,
     letter_approve,
@@ -25,6 +24,7 @@ from feedback.services.letters import (
     letters_bulk_approve,
     text_checker,
 )
+from feedback.models import FeedbackLetter, Phrase
 from hiring.models import Decision
 from hiring.tests.factories import (
     ApplicationFactory,

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from core.tests.authz import LOGIN, NOT_FOUND, OK, Case, hr_only, staff_only, this_job_only
+from tests.support.authz import LOGIN, NOT_FOUND, OK, Case, hr_only, staff_only, this_job_only
 
 
 def _only_interviewer() -> dict:

@@ -60,7 +60,7 @@ def test_letter_failure_rolls_back_the_decision(setup, interviewer, monkeypatch)
     def broken(*, decision):
         raise RuntimeError("letters are down")
 
-    monkeypatch.setattr("feedback.services.letters.letter_draft", broken)
+    monkeypatch.setattr("feedback.letters.services.letter_draft", broken)
     with pytest.raises(RuntimeError):
         decision_record(
             application=application,

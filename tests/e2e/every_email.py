@@ -3,7 +3,7 @@
 ``send_every_email(world)`` drives each row to its due state with the apps'
 services (approve a letter, opt into a reminder, answer and approve a question,
 let a letter go late) and then calls what the worker calls:
-``feedback.delivery.delivery_send`` and ``feedback.emails_digest.late_digest_send``.
+``outbox.services.delivery_send`` and ``feedback.digest.late_digest_send``.
 Where the mail goes is the caller's choice: Django's test outbox, or the SMTP
 sink (``smtp_sink`` fixture) for the bytes a mail server really receives.
 """
@@ -14,11 +14,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from feedback import delivery
-from feedback.emails_digest import late_digest_send
+from feedback.digest import late_digest_send
+from feedback.letters import services as letter_services
 from feedback.models import FeedbackLetter, FeedbackRequest, ReapplyReminder
-from feedback.services import candidate as candidate_services
-from feedback.services import letters as letter_services
+from feedback.portal import services as candidate_services
+from outbox import services as delivery
 from tests.e2e.scenario import World
 
 # What each kind of email is called in reports, and who receives it.

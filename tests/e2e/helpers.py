@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
-from core.testing.quality_tools import screenshot_dir
+from tests.support.quality_tools import screenshot_dir
 
 PASSWORD = "pw-for-tests-1"  # hiring.tests.factories.UserFactory's password
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback import links
+from feedback.letters import services as letter_services
 from feedback.models import FeedbackLetter
-from feedback.services import letters as letter_services
 from hiring import services as hiring_services
 from hiring.models import Decision, Rating, Scorecard
 from hiring.tests.factories import (
@@ -104,7 +104,7 @@ def _no_hire(application, interviewer) -> Decision:
 
 
 def _mark_sent(letter: FeedbackLetter) -> FeedbackLetter:
-    from feedback.emails import build_letter_message
+    from feedback.letters.emails import build_letter_message
 
     letter.message_id = letter.message_id or letter_services.letter_message_id(letter)
     message = build_letter_message(letter)

@@ -9,9 +9,9 @@ lists every violation.
 
 import pytest
 
-from core.testing.quality_tools import PHONE_VIEWPORT, axe_check, format_axe, require
 from tests.e2e.helpers import use_session_of
 from tests.e2e.scenario import build_world
+from tests.support.quality_tools import PHONE_VIEWPORT, axe_check, format_axe, require
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

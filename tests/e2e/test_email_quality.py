@@ -14,11 +14,11 @@ import pytest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.testing.quality_tools import PHONE_VIEWPORT, require, screenshot_dir, spamassassin_reports
-from feedback import delivery
 from feedback.models import FeedbackLetter, FeedbackRequest, ReapplyReminder
+from outbox import services as delivery
 from tests.e2e.every_email import CANDIDATE_KINDS, KINDS, by_kind, send_every_email
 from tests.e2e.scenario import build_world
+from tests.support.quality_tools import PHONE_VIEWPORT, require, screenshot_dir, spamassassin_reports
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ worker runs, into Django's test outbox. One JVM run checks everything.
 import pytest
 from django.test import Client
 
-from core.testing.quality_tools import require, vnu_check
 from tests.e2e.every_email import KINDS, by_kind, send_every_email
 from tests.e2e.scenario import build_world
+from tests.support.quality_tools import require, vnu_check
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.testing import quality_tools
+from tests.support import quality_tools
 
 SPAM = b"""\
 From: winner@prizes.example

@@ -10,7 +10,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from feedback.quality import check_text, rules_from_db
+from feedback.quality.rules import check_text, rules_from_db
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.dates import org_tz
 from feedback.links import PURPOSES, LinkError, read_token
 from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
-from feedback.selectors_candidate import candidate_tz, reapply_date
+from feedback.portal.selectors import candidate_tz, reapply_date
 
 
 def _public_id(value: str) -> uuid.UUID:
@@ -95,9 +95,9 @@ class Command(BaseCommand):
 
     def _sweep(self):
         try:
-            from feedback.tasks import reminders_sweep_task
+            from outbox.tasks import outbox_sweep_task
         except ImportError:
             self.stdout.write("The reminders sweep is not available; it runs on its beat schedule.")
             return
-        reminders_sweep_task.delay()
+        outbox_sweep_task.delay("reminder")
         self.stdout.write("Asked the reminders sweep to run now.")

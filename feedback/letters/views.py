@@ -1,0 +1,330 @@
+"""HR pages of the feedback app: dashboard, letter queue and editor, letter templates."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.dates import next_business_morning
+from core.permissions import hr_required
+from feedback.letters import placeholders, selectors
+from feedback.letters import services as letter_services
+from feedback.letters.emails import build_letter_message
+from feedback.letters.forms import BulkApproveForm, LetterApproveForm, LetterEditForm, LetterTemplateForm
+from feedback.models import FeedbackLetter, LetterTemplate
+from feedback.quality import rules as quality
+
+QUEUE_PAGE_SIZE = 50
+# The email preview is a whole HTML document with its own inline styles; it is
+# shown in a sandboxed iframe and may run nothing and load nothing.
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+)
+
+
+def _hr_view(view):
+    return login_required(hr_required(view))
+
+
+@_hr_view
+@require_GET
+def hr_home(request):
+    figures = selectors.hr_home_figures()
+    next_letters = selectors.letter_queue(user=request.user)[:5]
+    return render(request, "feedback/hr_home.html", {"figures": figures, "next_letters": next_letters})
+
+
+@_hr_view
+@require_GET
+def letter_queue(request):
+    queue = selectors.letter_queue(user=request.user)
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    letters = list(page)
+    # Stored counts where they are current; only the others are checked (one rule load per request).
+    counts = letter_services.letters_findings_counts(letters=letters, check=letter_services.text_checker())
+    rows = [(letter, counts.get(letter.pk, 0)) for letter in letters]
+    return render(
+        request,
+        "feedback/letter_queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "in_review": selectors.letters_in_review_count(user=request.user),
+            "next_morning": next_business_morning(),
+        },
+    )
+
+
+@_hr_view
+@require_POST
+def letters_bulk_approve(request):
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        errors = form.errors.get("letters") or form.errors.get("scope") or ["The selection is not valid."]
+        messages.error(request, " ".join(errors))
+        return redirect("feedback:letter_queue")
+    if form.cleaned_data["scope"] == "all":
+        # HR sees every letter (letters_visible_to); the service takes every letter in review.
+        approved, skipped = letter_services.letters_bulk_approve(all_in_review=True, by=request.user)
+    else:
+        ids = [
+            pk
+            for pk in selectors.letters_visible_to(request.user)
+            .filter(pk__in=form.cleaned_data["letters"])
+            .values_list("pk", flat=True)
+        ]
+        approved, skipped = letter_services.letters_bulk_approve(letter_ids=ids, by=request.user)
+    if approved:
+        when = timezone.localtime(next_business_morning())
+        messages.success(
+            request,
+            f"Approved {len(approved)} letter{'s' if len(approved) != 1 else ''}, "
+            f"scheduled for {when:%A %d %B at %H:%M}.",
+        )
+    if skipped:
+        names = dict(
+            selectors.letters_visible_to(request.user)
+            .filter(pk__in=list(skipped)[:20])
+            .values_list("pk", "application__candidate__name")
+        )
+        shown = "; ".join(
+            f"{names.get(pk, f'letter #{pk}')}: {reason}" for pk, reason in list(skipped.items())[:20]
+        )
+        more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+        messages.warning(request, f"Not approved ({len(skipped)}): {shown}{more}.")
+    return redirect("feedback:letter_queue")
+
+
+def _lint_url(letter) -> str:
+    return reverse("feedback:letter_lint", args=[letter.pk])
+
+
+def _editor(request, letter, *, edit_form=None, approve_form=None, status=200):
+    findings = letter_services.letter_findings(letter=letter)
+    message = build_letter_message(letter)
+    context = {
+        "letter": letter,
+        "edit_form": edit_form
+        or LetterEditForm(
+            initial={"subject": letter.subject, "body": letter.body}, lint_url=_lint_url(letter)
+        ),
+        "approve_form": approve_form or LetterApproveForm(),
+        "findings": findings,
+        "subject_html": quality.highlight(letter.subject, findings.subject),
+        "body_html": quality.highlight(letter.body, findings.body),
+        "message": message,
+        "text_part": message.body,
+        "html_part": message.alternatives[0][0] if message.alternatives else "",
+        "events": selectors.letter_events(letter),
+        "next_morning": next_business_morning(),
+        "is_overdue": letter.deadline < timezone.now() and letter.status in selectors.UNSENT_STATUSES,
+    }
+    return render(request, "feedback/letter_edit.html", context, status=status)
+
+
+@_hr_view
+@require_http_methods(["GET", "POST"])
+def letter_edit(request, pk):
+    letter = selectors.letter_for_user(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _editor(request, letter)
+    form = LetterEditForm(request.POST, lint_url=_lint_url(letter))
+    if not form.is_valid():
+        return _editor(request, letter, edit_form=form, status=400)
+    try:
+        letter_services.letter_edit(
+            letter=letter,
+            by=request.user,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+    except letter_services.LetterStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Saved. The letter is in review.")
+    return redirect(letter)
+
+
+@_hr_view
+@require_POST
+def letter_lint(request, pk):
+    """The findings of the text being typed (not saved): a partial for htmx."""
+    letter = selectors.letter_for_user(user=request.user, pk=pk)
+    subject = request.POST.get("subject", "")[:300]
+    body = request.POST.get("body", "")[:20000]
+    findings = letter_services.letter_findings(letter=letter, subject=subject, body=body)
+    html = render_to_string(
+        "feedback/_findings.html",
+        {
+            "letter": letter,
+            "findings": findings,
+            "subject_html": quality.highlight(subject, findings.subject),
+            "body_html": quality.highlight(body, findings.body),
+            "live": True,
+        },
+        request=request,
+    )
+    return HttpResponse(html)
+
+
+@_hr_view
+@require_GET
+@xframe_options_sameorigin
+def letter_preview(request, pk):
+    """The HTML part of the email, exactly as sent (or as it would be sent now)."""
+    letter = selectors.letter_for_user(user=request.user, pk=pk)
+    if letter.status == FeedbackLetter.Status.SENT and letter.sent_html:
+        html = letter.sent_html
+    else:
+        message = build_letter_message(letter)
+        html = message.alternatives[0][0]
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_hr_view
+@require_POST
+def letter_approve(request, pk):
+    letter = selectors.letter_for_user(user=request.user, pk=pk)
+    form = LetterApproveForm(request.POST)
+    if not form.is_valid():
+        return _editor(request, letter, approve_form=form, status=400)
+    try:
+        approved = letter_services.letter_approve(
+            letter=letter,
+            by=request.user,
+            send_at=form.cleaned_data["send_at"],
+            override_reason=form.cleaned_data["override_reason"],
+        )
+    except letter_services.LetterFindingsError as exc:
+        form.add_error("override_reason", str(exc))
+        return _editor(request, letter, approve_form=form, status=400)
+    except letter_services.LetterStateError as exc:
+        if letter.editable:
+            form.add_error("send_at", str(exc))
+            return _editor(request, letter, approve_form=form, status=400)
+        messages.error(request, str(exc))
+        return redirect(letter)
+    when = timezone.localtime(approved.send_after)
+    messages.success(request, f"Approved. It will be sent on {when:%A %d %B %Y at %H:%M}.")
+    return redirect(letter)
+
+
+@_hr_view
+@require_POST
+def letter_cancel(request, pk):
+    letter = selectors.letter_for_user(user=request.user, pk=pk)
+    try:
+        letter_services.letter_cancel(letter=letter, by=request.user)
+    except letter_services.LetterStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Sending cancelled. The letter is back in review.")
+    return redirect(letter)
+
+
+@_hr_view
+@require_POST
+def letter_retry(request, pk):
+    letter = selectors.letter_for_user(user=request.user, pk=pk)
+    try:
+        letter_services.letter_retry(letter=letter, by=request.user)
+    except letter_services.LetterStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The letter will be sent again within a minute.")
+    return redirect(letter)
+
+
+# --- Templates --------------------------------------------------------------
+
+
+@_hr_view
+@require_GET
+def template_list(request):
+    templates = selectors.letter_templates_visible_to(request.user)
+    return render(request, "feedback/template_list.html", {"templates": templates})
+
+
+def _template_form_page(request, template: LetterTemplate | None):
+    instance = template or LetterTemplate()
+    if request.method == "POST":
+        form = LetterTemplateForm(request.POST, instance=instance)
+        if form.is_valid():
+            saved = letter_services.letter_template_save(
+                template=form.instance, by=request.user, make_default=form.cleaned_data["make_default"]
+            )
+            messages.success(request, f"Template “{saved.name}” saved.")
+            return redirect("feedback:template_list")
+    else:
+        form = LetterTemplateForm(instance=instance, initial={"make_default": instance.is_default})
+    return render(
+        request,
+        "feedback/template_edit.html",
+        {
+            "form": form,
+            "template_obj": template,
+            "letter_placeholders": placeholders.LETTER_PLACEHOLDERS,
+            "subject_placeholders": placeholders.SUBJECT_PLACEHOLDERS,
+            "html_placeholders": placeholders.HTML_PLACEHOLDERS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@_hr_view
+@require_http_methods(["GET", "POST"])
+def template_create(request):
+    return _template_form_page(request, None)
+
+
+@_hr_view
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk):
+    template = selectors.letter_template_for_user(user=request.user, pk=pk)
+    return _template_form_page(request, template)
+
+
+# --- Insight ----------------------------------------------------------------
+
+
+def _days(value) -> float | None:
+    return round(value.total_seconds() / 86400, 1) if value is not None else None
+
+
+@_hr_view
+@require_GET
+def insights(request):
+    figures = selectors.insight_figures()
+    chart_data = {
+        "funnel": {
+            "labels": [row["title"] for row in figures["funnel"]],
+            "series": [
+                {"label": "Applied", "data": [row["applied"] for row in figures["funnel"]]},
+                {"label": "Interviewed", "data": [row["interviewed"] for row in figures["funnel"]]},
+                {"label": "Not hired", "data": [row["not_hired"] for row in figures["funnel"]]},
+                {"label": "Hired", "data": [row["hired"] for row in figures["funnel"]]},
+                {"label": "Letters sent", "data": [row["letters_sent"] for row in figures["funnel"]]},
+            ],
+        },
+        "ratings": {"labels": ["1", "2", "3", "4", "5"], "data": figures["ratings"]["distribution"]},
+    }
+    return render(
+        request,
+        "feedback/insights.html",
+        {
+            "figures": figures,
+            "median_days": _days(figures["median_wait"]),
+            "p90_days": _days(figures["p90_wait"]),
+            "chart_data": chart_data,
+        },
+    )

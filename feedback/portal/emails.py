@@ -1,0 +1,127 @@
+"""Emails to candidates besides the letter: the reapply reminder and answers to their questions.
+
+The sending engine (outbox.services) builds each message with these
+functions, from a row that keeps its Message-ID, so a redelivered send is the
+same message.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
+
+from feedback import links
+from feedback.models import FeedbackLetter
+from feedback.portal.selectors import reapply_date, reapply_jobs
+
+
+def _one_line(value: str) -> str:
+    """Header values never carry CR/LF (no header injection from job titles)."""
+    return " ".join((value or "").split())
+
+
+def _letter_of(application) -> FeedbackLetter | None:
+    return (
+        FeedbackLetter.objects.filter(application=application)
+        .select_related("application__candidate", "application__job", "decision")
+        .order_by("-id")
+        .first()
+    )
+
+
+def _unsubscribe_headers(letter) -> dict:
+    # RFC 8058: an HTTPS URI and the One-Click marker; the URL takes a POST.
+    return {
+        "List-Unsubscribe": f"<{links.unsubscribe_url(letter)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def _message(*, subject, template, context, to, message_id, headers) -> EmailMultiAlternatives:
+    context = {"org_name": settings.CANDOR_ORG_NAME, "hr_email": settings.CANDOR_HR_EMAIL, **context}
+    msg = EmailMultiAlternatives(
+        subject=_one_line(subject),
+        body=render_to_string(f"feedback/email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[settings.CANDOR_HR_EMAIL],
+        headers={"Message-ID": message_id, **headers},
+    )
+    msg.attach_alternative(render_to_string(f"feedback/email/{template}.html", context), "text/html")
+    return msg
+
+
+def reminder_link(letter) -> str:
+    """The reapply form when a role is open (the same job, or the team's open jobs), else the careers page."""
+    if reapply_jobs(letter) or not settings.CANDOR_CAREERS_URL:
+        return links.reapply_url(letter)
+    return settings.CANDOR_CAREERS_URL
+
+
+def build_reminder_message(reminder) -> EmailMultiAlternatives:
+    letter = _letter_of(reminder.application)
+    candidate = reminder.candidate
+    job = reminder.application.job
+    jobs = reapply_jobs(letter)
+    context = {
+        "name": candidate.name,
+        "job_title": job.title,
+        "same_job_open": jobs == [job],
+        "other_jobs": [j for j in jobs if j != job],
+        "reapply_date": date_format(reapply_date(letter), "j F Y"),
+        "link": reminder_link(letter),
+        "letter_url": links.letter_page_url(letter),
+        "unsubscribe_url": links.unsubscribe_url(letter),
+    }
+    return _message(
+        subject=f"You can now reapply to {settings.CANDOR_ORG_NAME}",
+        template="reminder",
+        context=context,
+        to=candidate.email,
+        message_id=reminder.message_id,
+        headers=_unsubscribe_headers(letter),
+    )
+
+
+def build_answer_message(request) -> EmailMultiAlternatives:
+    letter = request.letter
+    candidate = letter.application.candidate
+    context = {
+        "name": candidate.name,
+        "job_title": letter.application.job.title,
+        "question": request.question,
+        "answer": request.answer,
+        "answered_by": request.answered_by.get_full_name() if request.answered_by else "",
+        "letter_url": links.letter_page_url(letter),
+        "unsubscribe_url": links.unsubscribe_url(letter),
+    }
+    return _message(
+        subject=f"Your question about the {letter.application.job.title} role",
+        template="answer",
+        context=context,
+        to=candidate.email,
+        message_id=request.message_id,
+        headers=_unsubscribe_headers(letter),
+    )
+
+
+def reminder_skip_reason(reminder) -> str | None:
+    """Why a due reminder must not be sent, or None to send it."""
+    candidate = reminder.candidate
+    if candidate.erased:
+        return "The candidate's data was erased."
+    if candidate.unsubscribed:
+        return "The candidate unsubscribed."
+    if reminder.application.reapplications.exists():
+        return "The candidate has already reapplied."
+    return None
+
+
+def answer_skip_reason(request) -> str | None:
+    """Why an approved answer must not be emailed (it still shows on the candidate's page)."""
+    candidate = request.letter.application.candidate
+    if candidate.erased:
+        return "The candidate's data was erased."
+    if candidate.unsubscribed:
+        return "The candidate unsubscribed."
+    return None

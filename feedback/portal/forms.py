@@ -1,0 +1,137 @@
+"""Forms for the candidate's pages and the request pages. Validation only: the services act."""
+
+import functools
+import zoneinfo
+
+from django import forms
+
+from candidates.validators import validate_time_zone
+from feedback.portal.services import (
+    ANSWER_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+    RATING_COMMENT_MAX_LENGTH,
+    REAPPLY_ANSWER_MAX_LENGTH,
+)
+
+SCORE_CHOICES = [
+    (1, "1 – Not useful"),
+    (2, "2 – A little useful"),
+    (3, "3 – Useful"),
+    (4, "4 – Very useful"),
+    (5, "5 – Extremely useful"),
+]
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(
+        label="Your question",
+        max_length=QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"Up to {QUESTION_MAX_LENGTH} characters. "
+        "The person who made the decision will answer, usually within a week.",
+    )
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="How useful was this feedback?",
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="Anything you would like to add? (optional)",
+        required=False,
+        max_length=RATING_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+class ReapplyForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=200)
+    email = forms.EmailField(label="Email", max_length=254)
+    # A text field with suggestions (a <datalist> in the template): a <select> of
+    # 600 zones is slow to render and hard to use on a phone.
+    time_zone = forms.CharField(
+        label="Your time zone",
+        required=False,
+        max_length=64,
+        validators=[validate_time_zone],
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+        help_text="For example Europe/Berlin or America/New_York, so that we write to you in your morning.",
+    )
+
+    def __init__(self, *args, points=(), jobs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.points = list(points)
+        if len(jobs) > 1:
+            self.fields["job"] = forms.TypedChoiceField(
+                label="Which role?",
+                choices=[(job.pk, job.title) for job in jobs],
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+        for point in self.points:
+            self.fields[f"point_{point.pk}"] = forms.CharField(
+                label=f"{point.criterion.name}: what have you worked on since? (optional)",
+                required=False,
+                max_length=REAPPLY_ANSWER_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def point_fields(self):
+        """(point, bound field) pairs, for the template to show each old point beside its answer."""
+        return [(point, self[f"point_{point.pk}"]) for point in self.points]
+
+    def answers(self) -> dict[int, str]:
+        return {point.pk: self.cleaned_data.get(f"point_{point.pk}", "") for point in self.points}
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Your answer",
+        max_length=ANSWER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Specific and job-related: what you saw, and what would have been stronger. "
+        "HR reviews it before it is emailed.",
+    )
+
+
+class ReviewForm(forms.Form):
+    answer = forms.CharField(
+        label="Answer (you may edit it)",
+        max_length=ANSWER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    override_reason = forms.CharField(
+        label="Reason to override the quality flags",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only needed when the check flags something you decide to keep. It is audited.",
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for closing it without an answer (audited)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone.",
+        required=True,
+    )
+    reason = forms.CharField(
+        label="Reason (for the audit trail, no personal data)",
+        required=False,
+        max_length=500,
+    )

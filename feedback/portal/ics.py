@@ -1,0 +1,45 @@
+"""The reapply date as a calendar file (RFC 5545): one all-day event."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from feedback import links
+from feedback.portal.selectors import reapply_date
+
+
+def reapply_ics(letter, *, now: dt.datetime | None = None) -> bytes:
+    """An all-day VEVENT on the reapply date. The UID is stable per letter, so
+    importing the file twice updates one event rather than adding two."""
+    day = reapply_date(letter)
+    link = links.reapply_url(letter)
+    org = settings.CANDOR_ORG_NAME
+    domain = settings.CANDOR_BASE_URL.split("://")[-1].split("/")[0].split(":")[0] or "candor.invalid"
+
+    cal = Calendar()
+    cal.add("prodid", "-//Candor//Reapply reminder//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+
+    event = Event()
+    event.add("uid", f"reapply-{letter.public_id}@{domain}")
+    event.add("dtstamp", (now or timezone.now()).astimezone(dt.UTC))
+    event.add("dtstart", day)  # a date, not a datetime: VALUE=DATE, all day
+    event.add("dtend", day + dt.timedelta(days=1))
+    event.add("summary", f"You can reapply to {org}")
+    event.add(
+        "description",
+        f"From today you can apply to {org} again for the {letter.application.job.title} role "
+        f"or another open role.\nReapply: {link}",
+    )
+    event.add("url", link)
+    event.add("transp", "TRANSPARENT")  # an all-day note, not busy time
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def ics_filename(letter) -> str:
+    return f"reapply-{reapply_date(letter):%Y-%m-%d}.ics"

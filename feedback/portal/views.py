@@ -1,0 +1,254 @@
+"""Candidate pages. No account: every page reads a signed token naming a letter.
+
+A bad token (tampered, expired, made for another purpose, or a letter that is
+not sent or was erased) gets a friendly page with status 404 and changes
+nothing. GET never changes state; every action is a POST with CSRF, except the
+one-click unsubscribe POST from mail clients (RFC 8058), which the signed token
+protects instead.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from feedback.letters.emails import letter_text_without_footer
+from feedback.links import make_token
+from feedback.portal import ics, services
+from feedback.portal.forms import QuestionForm, RatingForm, ReapplyForm, time_zone_names
+from feedback.portal.selectors import (
+    LinkProblem,
+    candidate_requests,
+    existing_reapplication,
+    letter_from_token,
+    progress,
+    reapply_date,
+    reapply_is_open,
+    reapply_jobs,
+    reminder_for,
+    reminder_is_on,
+)
+from feedback.portal.services import REQUESTS_PER_LETTER, CandidateActionError
+
+LINK_PROBLEM_STATUS = 404
+
+
+def link_problem(request, reason: str):
+    return render(
+        request,
+        "candidate/link_problem.html",
+        {"reason": reason, "hr_email": settings.CANDOR_HR_EMAIL},
+        status=LINK_PROBLEM_STATUS,
+    )
+
+
+def candidate_link(purpose: str):
+    """Load the letter named by the token in the URL, or show the link problem page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, token, *args, **kwargs):
+            try:
+                letter = letter_from_token(purpose, token)
+            except LinkProblem as problem:
+                return link_problem(request, problem.reason)
+            response = view(request, letter, token, *args, **kwargs)
+            # Personal pages: not cached by proxies, not indexed.
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            return response
+
+        return never_cache(wrapper)
+
+    return decorator
+
+
+def _urls(letter, token) -> dict:
+    return {
+        "page_url": reverse("candidate:letter", args=[token]),
+        "remind_url": reverse("candidate:remind", args=[token]),
+        "ask_url": reverse("candidate:ask", args=[token]),
+        "rate_url": reverse("candidate:rate", args=[token]),
+        "calendar_url": reverse("candidate:calendar", args=[token]),
+        "unsubscribe_url": reverse(
+            "candidate:unsubscribe", args=[make_token("unsubscribe", letter.public_id)]
+        ),
+        "reapply_url": reverse("candidate:reapply", args=[make_token("reapply", letter.public_id)]),
+    }
+
+
+def _letter_page(request, letter, token, *, question_form=None, rating_form=None, status=200):
+    candidate = letter.application.candidate
+    reminder = reminder_for(letter)
+    rating = getattr(letter, "rating", None)
+    requests = list(candidate_requests(letter))
+    context = {
+        "letter": letter,
+        "candidate": candidate,
+        "job": letter.application.job,
+        "text": letter_text_without_footer(letter.sent_text) if letter.sent_text else letter.body,
+        "progress": progress(letter),
+        "reapply_date": reapply_date(letter),
+        "reapply_open": reapply_is_open(letter),
+        "reapplied": existing_reapplication(letter) is not None,
+        "reminder": reminder,
+        "reminder_on": reminder_is_on(reminder),
+        "reminder_sent": reminder is not None and reminder.status == "sent",
+        "requests": requests,
+        "can_ask": len(requests) < REQUESTS_PER_LETTER,
+        "question_form": question_form or QuestionForm(),
+        "rating": rating,
+        "rating_form": rating_form
+        or RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None),
+        "hr_email": settings.CANDOR_HR_EMAIL,
+        **_urls(letter, token),
+    }
+    return render(request, "candidate/letter.html", context, status=status)
+
+
+def _back(token, anchor: str):
+    return redirect(reverse("candidate:letter", args=[token]) + f"#{anchor}")
+
+
+@require_GET
+@candidate_link("letter")
+def letter_page(request, letter, token):
+    return _letter_page(request, letter, token)
+
+
+@require_POST
+@candidate_link("letter")
+def remind(request, letter, token):
+    try:
+        if request.POST.get("action") == "off":
+            services.reminder_opt_out(letter=letter)
+            messages.success(request, "Done: we will not send you a reminder.")
+        else:
+            services.reminder_opt_in(letter=letter)
+            day = date_format(reapply_date(letter), "j F Y")
+            messages.success(request, f"Done: we will email you on {day}, when you can reapply.")
+    except CandidateActionError as exc:
+        messages.error(request, exc.message)
+    return _back(token, "reapply")
+
+
+@require_GET
+@candidate_link("letter")
+def calendar(request, letter, token):
+    response = HttpResponse(ics.reapply_ics(letter), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ics.ics_filename(letter)}"'
+    return response
+
+
+@require_POST
+@candidate_link("letter")
+def ask(request, letter, token):
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_create(letter=letter, question=form.cleaned_data["question"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("question", message)
+        except CandidateActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Thank you: your question is on its way. We will email you the answer.")
+            return _back(token, "ask")
+    return _letter_page(request, letter, token, question_form=form, status=400)
+
+
+@require_POST
+@candidate_link("letter")
+def rate(request, letter, token):
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rating_save(
+                letter=letter, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            )
+        except (ValidationError, CandidateActionError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
+        else:
+            messages.success(request, "Thank you for telling us how useful this was.")
+            return _back(token, "rate")
+    return _letter_page(request, letter, token, rating_form=form, status=400)
+
+
+@csrf_exempt  # RFC 8058 one-click: the mail client POSTs without a CSRF token; the signed token protects it.
+@require_http_methods(["GET", "POST"])
+@candidate_link("unsubscribe")
+def unsubscribe(request, letter, token):
+    candidate = letter.application.candidate
+    page_url = reverse("candidate:letter", args=[make_token("letter", letter.public_id)])
+    if request.method == "POST":
+        services.candidate_unsubscribe(candidate=candidate)
+        return render(request, "candidate/unsubscribed.html", {"page_url": page_url})
+    return render(
+        request,
+        "candidate/unsubscribe_confirm.html",
+        {"already": candidate.unsubscribed, "page_url": page_url},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@candidate_link("reapply")
+def reapply(request, letter, token):
+    context = {
+        "letter": letter,
+        "job": letter.application.job,
+        "reapply_date": reapply_date(letter),
+        "hr_email": settings.CANDOR_HR_EMAIL,
+        "careers_url": settings.CANDOR_CAREERS_URL,
+        "page_url": reverse("candidate:letter", args=[make_token("letter", letter.public_id)]),
+    }
+    existing = existing_reapplication(letter)
+    if existing is not None:
+        # A second submission of the form (back button, double click, an old tab) says so.
+        already = request.method == "POST"
+        return render(
+            request, "candidate/reapply_done.html", {**context, "application": existing, "already": already}
+        )
+    if not reapply_is_open(letter):
+        return render(request, "candidate/reapply_not_yet.html", context)
+    jobs = reapply_jobs(letter)
+    if not jobs:
+        return render(request, "candidate/reapply_no_roles.html", context)
+    candidate = letter.application.candidate
+    points = list(letter.decision.points.select_related("criterion"))
+    initial = {"name": candidate.name, "email": candidate.email, "time_zone": candidate.time_zone}
+    form = ReapplyForm(request.POST or None, initial=initial, points=points, jobs=jobs)
+    if request.method == "POST" and form.is_valid():
+        job_id = form.cleaned_data.get("job")
+        job = next((j for j in jobs if j.pk == job_id), None) if job_id else None
+        try:
+            services.reapply_submit(
+                letter=letter,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                time_zone=form.cleaned_data["time_zone"],
+                answers=form.answers(),
+                job=job,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except CandidateActionError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Thank you: we have your application.")
+            return redirect(request.path)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "candidate/reapply.html",
+        {**context, "form": form, "jobs": jobs, "time_zones": time_zone_names()},
+        status=status,
+    )

@@ -1,0 +1,182 @@
+"""Requests for more detail: the decider answers, HR reviews the answer and approves the send."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import roles
+from core.permissions import hr_required, staff_required
+from feedback.models import FeedbackRequest
+from feedback.portal import services
+from feedback.portal.forms import AnswerForm, CloseForm, ReviewForm
+from feedback.portal.selectors import (
+    request_for_hr,
+    request_to_answer,
+    requests_for_review,
+    requests_routed_to,
+)
+from feedback.portal.services import ANSWER_MAX_LENGTH, CandidateActionError, QualityCheckFailed
+from feedback.quality import rules as quality
+
+
+@login_required
+@staff_required
+@require_GET
+def mine(request):
+    """The requests routed to me: open first, by deadline."""
+    items = requests_routed_to(request.user).order_by("deadline", "id")
+    open_items = [r for r in items if r.status == FeedbackRequest.Status.OPEN]
+    other_items = [r for r in items if r.status != FeedbackRequest.Status.OPEN]
+    return render(
+        request,
+        "feedback/requests/mine.html",
+        {"open_items": open_items, "other_items": other_items, "now": timezone.now()},
+    )
+
+
+@login_required
+@staff_required
+@require_http_methods(["GET", "POST"])
+def answer(request, pk):
+    item = request_to_answer(request.user, pk)
+    routed = requests_routed_to(request.user).filter(pk=item.pk).exists()
+    can_answer = routed and item.status in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW)
+    form = AnswerForm(request.POST or None, initial={"answer": item.answer})
+    _live_check(form)
+    if request.method == "POST":
+        if not can_answer:
+            messages.error(request, "This request cannot be answered here.")
+            return redirect("requests:answer", pk=item.pk)
+        if form.is_valid():
+            try:
+                services.request_answer(request=item, by=request.user, answer=form.cleaned_data["answer"])
+            except ValidationError as exc:
+                form.add_error("answer", exc.messages)
+            except CandidateActionError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Thank you: your answer is with HR for review.")
+                return redirect("requests:mine")
+    context = {
+        "item": item,
+        "letter": item.letter,
+        "form": form,
+        "can_answer": can_answer,
+        "is_hr": roles.is_hr(request.user),
+    }
+    return render(request, "feedback/requests/answer.html", context, status=400 if form.errors else 200)
+
+
+def _live_check(form) -> None:
+    """Check the answer as it is typed (htmx posts it to requests:check)."""
+    form.fields["answer"].widget.attrs.update(
+        {
+            "hx-post": reverse("requests:check"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#findings",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+
+@login_required
+@staff_required
+@require_POST
+def check(request):
+    """The quality check of the answer being typed (not saved): a partial for htmx."""
+    text = request.POST.get("answer", "")[:ANSWER_MAX_LENGTH]
+    findings = services.check_answer(text) if text.strip() else []
+    context = {
+        "findings": findings,
+        "checked": bool(text.strip()),
+        "highlighted": quality.highlight(text, findings) if findings else None,
+    }
+    return render(request, "feedback/requests/_findings.html", context)
+
+
+@login_required
+@hr_required
+@require_GET
+def review_list(request):
+    status = request.GET.get("status") or FeedbackRequest.Status.IN_REVIEW
+    if status not in FeedbackRequest.Status.values and status != "all":
+        status = FeedbackRequest.Status.IN_REVIEW
+    items = requests_for_review(status=None if status == "all" else status)[:200]
+    return render(
+        request,
+        "feedback/requests/review_list.html",
+        {"items": items, "status": status, "statuses": FeedbackRequest.Status.choices},
+    )
+
+
+@login_required
+@hr_required
+@require_http_methods(["GET", "POST"])
+def review(request, pk):
+    item = request_for_hr(pk)
+    can_approve = item.status == FeedbackRequest.Status.IN_REVIEW
+    can_close = item.status in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW)
+    if request.method == "POST" and request.POST.get("action") == "close":
+        return _close(request, item, can_close)
+    form = ReviewForm(request.POST or None, initial={"answer": item.answer})
+    _live_check(form)
+    close_form = CloseForm()
+    findings = services.check_answer(item.answer) if item.answer else []
+    text_for_findings = item.answer
+    if request.method == "POST":
+        if not can_approve:
+            messages.error(request, "Only an answered request waiting for review can be approved.")
+            return redirect("requests:review", pk=item.pk)
+        if form.is_valid():
+            try:
+                services.request_approve(
+                    request=item,
+                    by=request.user,
+                    answer=form.cleaned_data["answer"],
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except QualityCheckFailed as exc:
+                findings = exc.findings
+                text_for_findings = form.cleaned_data["answer"]
+                form.add_error("override_reason", exc.message)
+            except ValidationError as exc:
+                form.add_error("answer", exc.messages)
+            except CandidateActionError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Approved: the answer is on its way to the candidate.")
+                return redirect("requests:review_list")
+    context = {
+        "item": item,
+        "letter": item.letter,
+        "form": form,
+        "can_approve": can_approve,
+        "can_close": can_close,
+        "close_form": close_form,
+        "findings": findings,
+        "checked": bool(item.answer),
+        "highlighted": quality.highlight(text_for_findings, findings) if findings else None,
+    }
+    return render(request, "feedback/requests/review.html", context, status=400 if form.errors else 200)
+
+
+def _close(request, item, can_close):
+    """HR closes a request without an answer (spam, abuse, or handled elsewhere), with a reason."""
+    form = CloseForm(request.POST)
+    if not can_close:
+        messages.error(request, "This request can no longer be closed.")
+    elif form.is_valid():
+        try:
+            services.request_close(request=item, by=request.user, reason=form.cleaned_data["reason"])
+        except CandidateActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "The request is closed. The candidate's page says so.")
+            return redirect("requests:review_list")
+    else:
+        messages.error(request, "Give a reason to close the request.")
+    return redirect("requests:review", pk=item.pk)

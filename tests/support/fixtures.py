@@ -1,0 +1,71 @@
+"""Shared pytest fixtures for real services: an SMTP sink, Celery workers. Registered in conftest.py.
+
+- ``smtp_sink``: a real SMTP server (aiosmtpd) on a free port; this test process's
+  Django sends to it by SMTP (see tests/support/smtp.py for counting and faults).
+- ``celery_worker_process``: a controller for a real ``celery -A config worker``
+  subprocess wired to the test database, the test's Redis db (flushed) and the
+  sink. Call ``.start()`` (options: concurrency, beat, sweep_every,
+  visibility_timeout, lease_seconds, max_retries, email_timeout), ``.kill()``
+  (SIGKILL), ``.restart()``, ``.stop()``. It makes the test transactional (the
+  worker must see committed rows) with a serialized rollback, so the rows that
+  migrations create (roles, the default letter template) exist in every test.
+- ``throwaway_redis``: a separate redis-server on a free port, to stop and start.
+
+Tests using the worker need ``@pytest.mark.services`` (PostgreSQL + Redis).
+"""
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.support.smtp import SMTPSink
+from tests.support.workers import CeleryWorker, RedisServer, redis_flush, worker_database_url
+
+SINK_EMAIL_TIMEOUT = 3  # seconds: a stalled server fails a send quickly in tests
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    sink = SMTPSink().start()
+    sink.email_timeout = SINK_EMAIL_TIMEOUT
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = SINK_EMAIL_TIMEOUT
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def celery_worker_process(request, transactional_db, django_db_serialized_rollback, smtp_sink, tmp_path):
+    broker = django_settings.CELERY_BROKER_URL
+    if not broker.startswith("redis"):
+        pytest.skip("needs REDIS_URL=redis://...")
+    redis_flush(broker)
+    worker = CeleryWorker(
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": worker_database_url(),
+            "REDIS_URL": broker,
+            "EMAIL_URL": smtp_sink.email_url,
+            "EMAIL_TIMEOUT": str(smtp_sink.email_timeout),
+        },
+        workdir=tmp_path / "worker",
+    )
+    worker.redis_url = broker
+    yield worker
+    worker.stop()
+    redis_flush(broker)
+    # Shown by pytest only when the test fails.
+    print(f"--- worker log ({worker.log_path}), last 4000 characters ---")
+    print(worker.log()[-4000:])
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
