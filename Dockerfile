@@ -2,13 +2,18 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# The runtime lock: every package pinned with its hashes (make lock). --require-hashes refuses
+# anything unpinned or altered; --no-deps installs exactly the lock, nothing resolved on the fly.
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.txt
 COPY . .
 # collectstatic needs no database or real secret.
 RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=collectstatic-only \
-    ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/x.sqlite3 \
+    DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/x.sqlite3 \
     python manage.py collectstatic --noinput
 RUN useradd --create-home candor
 USER candor
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"]
+# gunicorn reads WEB_CONCURRENCY (worker processes) and GUNICORN_CMD_ARGS from the environment;
+# docker-compose passes --workers/--threads itself. Migrations are not run here: see the
+# migrate service in docker-compose.yml.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

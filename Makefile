@@ -5,21 +5,40 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
+.PHONY: help venv lock demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
 
 help:
 	@echo "make demo    - run Candor on SQLite with demo data, a Celery worker and beat"
 	@echo "make test    - the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL honoured)"
+	@echo "make venv | lock - install the hashed locks | regenerate them from requirements*.in"
 	@echo "make lint | migrations-check | deploy-check | compose-check | bench | screenshots"
 
+# Every package, direct or not, is pinned with hashes (requirements*.txt, made by `make lock`
+# from requirements*.in). requirements-dev.txt holds the runtime set too, so one file installs all;
+# it also pins pip itself, which the same install upgrades to.
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Regenerate the hashed locks after editing requirements.in / requirements-dev.in, e.g. to add a
+# package: add `foo==1.2  # why` to the .in file, then `make lock` (and `make venv` to install).
+# Existing pins are kept; LOCK_ARGS="--upgrade-package foo" moves one. pip-tools comes from the
+# dev lock itself (pinned there); on a machine with no venv yet, `make venv` first.
+# The locks are made against PyPI alone, whatever local pip config (mirrors, find-links) says,
+# so that their hashes are PyPI's and the Docker build can verify them.
+LOCK_INDEX ?= https://pypi.org/simple
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT \
+	PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --index-url $(LOCK_INDEX) --newline lf $(LOCK_ARGS)
+
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -46,10 +65,16 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not services" $(PYTEST_ARGS)
 
+# First-party packages that exist (the list may name some not created yet).
+FIRST_PARTY := $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /__init__.py,\
+	config core outbox candidates hiring feedback integrations devtools)))
+
+# ruff (lint + format), import-linter (the contracts in .importlinter), bandit (security).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r config core candidates hiring feedback
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit -q -ll -c pyproject.toml -r $(FIRST_PARTY)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
@@ -61,7 +86,7 @@ migrations-check: $(STAMP)
 deploy-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	ALLOWED_HOSTS=candor.example.com \
+	DJANGO_ALLOWED_HOSTS=candor.example.com \
 	DATABASE_URL=sqlite:///:memory: \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -19,6 +19,9 @@ def candidates_for_hr(user, *, search: str = "") -> QuerySet[Candidate]:
 
 
 def candidate_for_hr(user, pk) -> Candidate:
+    """Any candidate, erased ones included, for HR only: Http404 for anyone else, or for a
+    ``pk`` that names no candidate (or is not a number). The one home of this rule: the
+    candidate pages and feedback's privacy pages load a candidate through it."""
     if not roles.is_hr(user):
         raise Http404
     try:

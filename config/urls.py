@@ -1,8 +1,10 @@
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
+from core.admin_site import site as admin_site
+from feedback.insights import urls as insights_urls
+from feedback.letters import urls as letters_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,10 +15,13 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
+    # The admin is for the Admin role only, and read-only for records (core/admin_site.py).
+    path("admin/", admin_site.urls),
     path("", include("candidates.urls")),
     path("", include("hiring.urls")),
-    path("", include("feedback.letters.urls")),
+    # One "feedback" namespace for HR's letter pages and the dashboard/insight pages
+    # (feedback:hr_home, feedback:letter_queue, ...): two sub-packages, one URL namespace.
+    path("", include((letters_urls.urlpatterns + insights_urls.urlpatterns, "feedback"))),
     path("", include("feedback.requests.urls")),
     path("", include("feedback.privacy.urls")),
     path("c/", include("feedback.portal.urls")),

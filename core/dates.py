@@ -1,4 +1,7 @@
-"""Business-day arithmetic in the organisation's time zone."""
+"""Business-day arithmetic and time zones: the organisation's zone unless one is given.
+
+Business days are Monday to Friday; public holidays are not counted out.
+"""
 
 import datetime as dt
 import zoneinfo
@@ -8,6 +11,7 @@ from django.utils import timezone
 
 
 def org_tz() -> zoneinfo.ZoneInfo:
+    """The organisation's time zone (``settings.TIME_ZONE``)."""
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
@@ -35,5 +39,28 @@ def next_business_morning(now: dt.datetime | None = None) -> dt.datetime:
     return dt.datetime.combine(candidate.date(), dt.time(settings.CANDOR_SEND_HOUR), tzinfo=org_tz())
 
 
-def end_of_local_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=org_tz())
+def end_of_local_day(day: dt.date, *, tz: zoneinfo.ZoneInfo | None = None) -> dt.datetime:
+    """23:59:59 on ``day`` in ``tz`` (default: the organisation's zone), as an aware datetime."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=tz or org_tz())
+
+
+def business_deadline(
+    start: dt.datetime, business_days: int, *, tz: zoneinfo.ZoneInfo | None = None
+) -> dt.datetime:
+    """The deadline ``business_days`` business days after ``start``: the end of that local day.
+
+    ``start``: an aware datetime (a decision, a question asked). ``business_days``:
+    a count of business days (Mon-Fri), 0 or more; the day of ``start`` itself does
+    not count, so a start on Friday with 1 business day is due on Monday, and a
+    start on Saturday or Sunday with 1 is due on Monday too. ``tz``: the zone in
+    which days are counted and the deadline falls, default the organisation's
+    (``settings.TIME_ZONE``). Returns 23:59:59 of that day in ``tz``, aware.
+    Raises ValueError for a naive ``start`` or a negative count.
+    """
+    if timezone.is_naive(start):
+        raise ValueError("business_deadline needs an aware start datetime.")
+    if business_days < 0:
+        raise ValueError("business_days cannot be negative.")
+    zone = tz or org_tz()
+    start_day = start.astimezone(zone).date()
+    return end_of_local_day(add_business_days(start_day, business_days), tz=zone)

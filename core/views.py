@@ -15,6 +15,8 @@ def home(request):
         return redirect("feedback:hr_home")
     if roles.is_staff_member(request.user):
         return redirect("hiring:my_interviews")
+    if roles.is_admin(request.user):
+        return redirect("admin:index")
     return render(request, "core/no_role.html", status=403)
 
 

@@ -1,9 +1,15 @@
+"""Feedback records in the admin: read-only (core/admin_site.py), except the quality check's phrase
+lists, which are managed only here and audited. Letters, templates, requests and reminders change
+through feedback's services and HR's pages."""
+
 from django.contrib import admin
 
+from core.admin_site import AuditedAdmin, ReadOnlyAdmin, site
 from feedback.models import (
     CandidateRating,
     FeedbackLetter,
     FeedbackRequest,
+    LateDigest,
     LetterTemplate,
     Phrase,
     ReapplyAnswer,
@@ -11,54 +17,61 @@ from feedback.models import (
 )
 
 
-@admin.register(LetterTemplate)
-class LetterTemplateAdmin(admin.ModelAdmin):
+@admin.register(LetterTemplate, site=site)
+class LetterTemplateAdmin(ReadOnlyAdmin):
     list_display = ("name", "is_default", "updated_at")
 
 
-@admin.register(FeedbackLetter)
-class FeedbackLetterAdmin(admin.ModelAdmin):
+@admin.register(FeedbackLetter, site=site)
+class FeedbackLetterAdmin(ReadOnlyAdmin):
     list_display = ("id", "application", "status", "deadline", "send_after", "sent_at")
     list_filter = ("status",)
-    raw_id_fields = ("decision", "application")
-    readonly_fields = ("public_id", "message_id", "sent_subject", "sent_text", "sent_html")
-
-    def save_model(self, request, obj, form, change):
-        # Edited outside the letter services: the stored quality check no longer holds.
-        obj.findings_count = None
-        super().save_model(request, obj, form, change)
+    list_select_related = ("application__candidate", "application__job")
+    # Only the letter's random public id (as in its Message-ID), never a name or an email.
+    search_fields = ("=public_id",)
+    readonly_fields = ("public_id", "findings_count", "findings_checked_with")
 
 
-@admin.register(ReapplyReminder)
-class ReapplyReminderAdmin(admin.ModelAdmin):
+@admin.register(ReapplyReminder, site=site)
+class ReapplyReminderAdmin(ReadOnlyAdmin):
     list_display = ("id", "application", "status", "send_after", "sent_at")
     list_filter = ("status",)
-    raw_id_fields = ("application", "candidate")
+    list_select_related = ("application__candidate", "application__job")
 
 
-@admin.register(FeedbackRequest)
-class FeedbackRequestAdmin(admin.ModelAdmin):
+@admin.register(FeedbackRequest, site=site)
+class FeedbackRequestAdmin(ReadOnlyAdmin):
     list_display = ("id", "letter", "status", "deadline", "answered_at")
     list_filter = ("status",)
-    raw_id_fields = ("letter",)
 
 
-@admin.register(CandidateRating)
-class CandidateRatingAdmin(admin.ModelAdmin):
+@admin.register(LateDigest, site=site)
+class LateDigestAdmin(ReadOnlyAdmin):
+    list_display = ("id", "day", "user", "status", "sent_at")
+    list_filter = ("status",)
+    list_select_related = ("user",)
+
+
+@admin.register(CandidateRating, site=site)
+class CandidateRatingAdmin(ReadOnlyAdmin):
     list_display = ("letter", "score", "created_at")
-    raw_id_fields = ("letter",)
 
 
-@admin.register(ReapplyAnswer)
-class ReapplyAnswerAdmin(admin.ModelAdmin):
+@admin.register(ReapplyAnswer, site=site)
+class ReapplyAnswerAdmin(ReadOnlyAdmin):
     list_display = ("application", "point")
-    raw_id_fields = ("application", "point")
+    list_select_related = ("application__candidate", "application__job", "point__criterion")
 
 
-@admin.register(Phrase)
-class PhraseAdmin(admin.ModelAdmin):
-    """HR extends the quality check's built-in phrase lists here."""
+@admin.register(Phrase, site=site)
+class PhraseAdmin(AuditedAdmin):
+    """Admins extend the quality check's built-in phrase lists here; every change is audited.
+
+    Letters checked with the old lists are re-checked when next shown (the stored
+    result carries the phrase lists' version, see ``quality.phrases_version``).
+    """
 
     list_display = ("pattern", "category", "message", "active")
     list_filter = ("category", "active")
+    # Phrases are wording, not personal data.
     search_fields = ("pattern", "message")

@@ -9,7 +9,7 @@ class FeedbackConfig(AppConfig):
 
         The one place where feedback plugs into the apps below it (docs/architecture.md).
         """
-        from outbox.services import DeliveryKind, register_kind
+        from outbox.kinds import DeliveryKind, register_kind
 
         register_kind(
             DeliveryKind(
@@ -48,3 +48,25 @@ class FeedbackConfig(AppConfig):
                 audit_prefix="answer",
             )
         )
+        register_kind(
+            DeliveryKind(
+                name="digest",
+                model="feedback.LateDigest",
+                builder="feedback.digest.build_digest_message",
+                skip="feedback.digest.digest_skip_reason",
+                select_related=("user",),
+                # What the builders of a chunk read: the late items, once for all its digests.
+                prepare="feedback.digest.digests_prepare",
+                audit_prefix="digest",
+                # <candor.digest.{day}.{hr|u<user id>}@domain>, as before the digest was a row.
+                message_id_prefix="candor.digest",
+                # It lists candidates by name: an erasure must not leave them in a stored copy.
+                keep_bodies=False,
+            )
+        )
+
+        # hiring's one hook (hiring/hooks.py): a no-hire drafts its letter in the same transaction.
+        from feedback.letters.services import letter_draft_on_no_hire
+        from hiring.hooks import register_no_hire_handler
+
+        register_no_hire_handler(letter_draft_on_no_hire)

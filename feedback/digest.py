@@ -3,32 +3,33 @@
 Late means: a no-hire letter not sent by its deadline, or a candidate's request
 for more detail not answered (sent) by its deadline; cancelled ones are not
 waiting. HR gets one digest with everything; each decider gets one with their
-own late items. Once per day and recipient: a second run the same day (a
-redelivered task, a manual run) sends nothing new.
+own late items.
+
+Each digest is a ``LateDigest`` row (one per recipient and local day, unique in
+the database) sent by the outbox like every other email (kind ``digest``,
+registered in ``feedback/apps.py``): ``late_digest_send`` creates today's rows and
+sends them at once through the engine; the ``digests-sweep`` beat entry sends
+any the run could not. A second run the same day creates nothing and finds
+its rows sent. The message is built when it is sent, from what is late then.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from core.models import AuditEvent
 from feedback.links import absolute
-from feedback.models import FeedbackLetter, FeedbackRequest
-from outbox.services import mail_domain
+from feedback.models import FeedbackLetter, FeedbackRequest, LateDigest
+from outbox.models import DeliveryStatus
+from outbox.services import Outcome, TemporaryDeliveryError, delivery_lease_until, delivery_send
 
-DIGEST_VERB = "digest.sent"
-DIGEST_TARGET = "feedback.digest"
-HR_KEY = 0  # the target id recording HR's digest; deciders are recorded by user id
 # A digest lists at most this many items per section and says how many more wait.
 MAX_LISTED = 100
 NOT_WAITING = ("sent", "cancelled")
@@ -54,31 +55,34 @@ def _days_late(deadline: dt.datetime, now: dt.datetime) -> int:
     return max(0, (now - deadline).days)
 
 
-def late_letters(*, now: dt.datetime):
-    return (
-        FeedbackLetter.objects.filter(deadline__lt=now)
-        .exclude(status__in=NOT_WAITING)
-        .select_related("application__candidate", "application__job", "decision__decided_by")
-        .order_by("deadline", "id")
-    )
+def late_letters(*, now: dt.datetime, decider=None):
+    """Letters not sent by their deadline at ``now`` (of one decider's decisions, if given)."""
+    letters = FeedbackLetter.objects.filter(deadline__lt=now).exclude(status__in=NOT_WAITING)
+    if decider is not None:
+        letters = letters.filter(decision__decided_by=decider)
+    return letters.select_related(
+        "application__candidate", "application__job", "decision__decided_by"
+    ).order_by("deadline", "id")
 
 
-def late_requests(*, now: dt.datetime):
-    return (
-        FeedbackRequest.objects.filter(deadline__lt=now)
-        .exclude(status__in=NOT_WAITING)
-        .select_related(
-            "letter__application__candidate", "letter__application__job", "letter__decision__decided_by"
-        )
-        .order_by("deadline", "id")
-    )
+def late_requests(*, now: dt.datetime, decider=None):
+    """Requests not answered by their deadline at ``now`` (about one decider's letters, if given)."""
+    requests = FeedbackRequest.objects.filter(deadline__lt=now).exclude(status__in=NOT_WAITING)
+    if decider is not None:
+        requests = requests.filter(letter__decision__decided_by=decider)
+    return requests.select_related(
+        "letter__application__candidate", "letter__application__job", "letter__decision__decided_by"
+    ).order_by("deadline", "id")
 
 
-def late_digests(*, now: dt.datetime) -> tuple[Digest, dict]:
-    """HR's digest, and one per decider (user → Digest), of everything late at ``now``."""
+def late_digests(*, now: dt.datetime, decider=None) -> tuple[Digest, dict]:
+    """HR's digest, and one per decider (user → Digest), of everything late at ``now``.
+
+    With ``decider``: only that decider's late items (HR's digest then holds the same).
+    """
     hr = Digest()
     by_decider: dict = defaultdict(Digest)
-    for letter in late_letters(now=now):
+    for letter in late_letters(now=now, decider=decider):
         application = letter.application
         item = {
             "candidate": application.candidate.name,
@@ -91,7 +95,7 @@ def late_digests(*, now: dt.datetime) -> tuple[Digest, dict]:
         }
         hr.letters.append(item)
         by_decider[letter.decision.decided_by].letters.append(item)
-    for request in late_requests(now=now):
+    for request in late_requests(now=now, decider=decider):
         application = request.letter.application
         item = {
             "candidate": application.candidate.name,
@@ -107,9 +111,43 @@ def late_digests(*, now: dt.datetime) -> tuple[Digest, dict]:
     return hr, dict(by_decider)
 
 
-def _message(*, digest: Digest, to: str, greeting: str, for_hr: bool, day: dt.date, key: str):
+# -- the outbox kind "digest": prepare, skip, build (called by the engine) -----
+
+
+def digests_prepare(rows: list[LateDigest]) -> None:
+    """Read what is late once for a chunk of digests, not once per digest."""
+    hr, by_decider = late_digests(now=timezone.now())
+    for row in rows:
+        row.late_items = hr if row.user_id is None else by_decider.get(row.user, Digest())
+
+
+def _late_items(row: LateDigest) -> Digest:
+    items = getattr(row, "late_items", None)
+    if items is None:
+        hr, by_decider = late_digests(now=timezone.now(), decider=row.user)
+        items = hr if row.user_id is None else by_decider.get(row.user, Digest())
+        row.late_items = items
+    return items
+
+
+def digest_skip_reason(row: LateDigest) -> str:
+    """Why a digest must not go out now, or ""."""
+    if row.day < timezone.localdate():
+        return "Not sent: a later digest replaces it."
+    if row.user_id is not None and not row.user.email:
+        return "Not sent: the decider has no email address."
+    if not _late_items(row):
+        return "Not sent: nothing is late any more."
+    return ""
+
+
+def build_digest_message(row: LateDigest) -> EmailMultiAlternatives:
+    """The digest email of ``row``: what is late now, for HR or for its decider (text and HTML)."""
+    digest = _late_items(row)
+    for_hr = row.user_id is None
+    day = row.day
     context = {
-        "greeting": greeting,
+        "greeting": "Hello" if for_hr else f"Hello {row.user.first_name}".strip(),
         "for_hr": for_hr,
         "day": day,
         "org_name": settings.CANDOR_ORG_NAME,
@@ -128,74 +166,52 @@ def _message(*, digest: Digest, to: str, greeting: str, for_hr: bool, day: dt.da
     msg = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("feedback/email/digest.txt", context),
-        to=[to],
-        headers={"Message-ID": f"<candor.digest.{day.isoformat()}.{key}@{mail_domain()}>"},
+        to=[settings.CANDOR_HR_EMAIL if for_hr else row.user.email],
     )
     msg.attach_alternative(render_to_string("feedback/email/digest.html", context), "text/html")
     return msg
 
 
-def _already_sent(day: dt.date) -> set[int]:
-    return set(
-        AuditEvent.objects.filter(
-            verb=DIGEST_VERB, target_type=DIGEST_TARGET, data__date=day.isoformat()
-        ).values_list("target_id", flat=True)
-    )
-
-
-@contextlib.contextmanager
-def _one_run_at_a_time():
-    """Two runs at once (two beats, a manual run) must not both send: a session lock on PostgreSQL."""
-    if connection.vendor != "postgresql":
-        yield  # SQLite (the demo): one worker, and writers are serialised anyway
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(hashtext('candor.late_digest'))")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext('candor.late_digest'))")
+# -- the morning run -------------------------------------------------------------
 
 
 def late_digest_send(*, now: dt.datetime | None = None) -> int:
-    """Email today's digests that were not sent yet. Returns how many went out.
+    """Create today's digests and send them. Returns how many went out.
 
-    Each digest is recorded (AuditEvent "digest.sent" with the date) right after
-    it is sent, so a run that fails half-way is finished by the next run
-    without repeating the ones that went out.
+    HR gets one with everything late; each decider with an email address one
+    with their own late items.
+
+    ``now`` (default: now) says which local day the digests are for and what is
+    late. Idempotent per day: a second run creates no row (one per recipient and
+    day, unique in the database) and sends only what the first could not.
+    Concurrent runs are safe: the engine's conditional take sends each row once.
+
+    Raises the mail server's error (e.g. ``ConnectionRefusedError``) when a digest
+    could not go out for now: it and the ones not tried yet stay scheduled, and
+    the ``digests-sweep`` beat entry sends them once their claim runs out.
     """
     now = now or timezone.now()
     day = timezone.localdate(now)
-    with _one_run_at_a_time():
-        hr, deciders = late_digests(now=now)
-        if not hr:
-            return 0
-        done = _already_sent(day)
-        outgoing = []  # (target id, digest, greeting, address, for HR, key)
-        if HR_KEY not in done:
-            outgoing.append((HR_KEY, hr, "Hello", settings.CANDOR_HR_EMAIL, True, "hr"))
-        for user, digest in sorted(deciders.items(), key=lambda pair: pair[0].pk):
-            if user.pk not in done and user.email:
-                greeting = f"Hello {user.first_name}".strip()
-                outgoing.append((user.pk, digest, greeting, user.email, False, f"u{user.pk}"))
-        if not outgoing:
-            return 0
-        sent = 0
-        with get_connection(fail_silently=False) as mail:
-            for target_id, digest, greeting, address, for_hr, key in outgoing:
-                msg = _message(digest=digest, to=address, greeting=greeting, for_hr=for_hr, day=day, key=key)
-                msg.connection = mail
-                msg.send()
-                AuditEvent.objects.create(
-                    verb=DIGEST_VERB,
-                    target_type=DIGEST_TARGET,
-                    target_id=target_id,
-                    data={
-                        "date": day.isoformat(),
-                        "letters": len(digest.letters),
-                        "requests": len(digest.requests),
-                    },
-                )
-                sent += 1
+    hr, deciders = late_digests(now=now)
+    if hr:
+        # Due at once, and leased to this run: the sweep leaves them alone unless it dies.
+        due, lease = timezone.now(), delivery_lease_until(timezone.now())
+        rows = [LateDigest(user=None, day=day, send_after=due, claimed_until=lease)]
+        rows += [
+            LateDigest(user=user, day=day, send_after=due, claimed_until=lease)
+            for user in sorted(deciders, key=lambda user: user.pk)
+            if user.email
+        ]
+        LateDigest.objects.bulk_create(rows, ignore_conflicts=True)
+    pending = LateDigest.objects.filter(
+        day=day, status__in=(DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
+    ).order_by("pk")
+    sent = 0
+    for pk in pending.values_list("pk", flat=True):
+        try:
+            outcome = delivery_send(kind="digest", pk=pk)
+        except TemporaryDeliveryError as exc:
+            # The row waits, claimed, for the sweep; the caller sees the mail server's own error.
+            raise exc.__cause__ or exc  # noqa: B904
+        sent += outcome == Outcome.SENT
     return sent

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from feedback.letters.placeholders import validate_template
+from feedback.placeholders import validate_template
 from outbox.models import Deliverable, DeliveryStatus
 
 
@@ -170,6 +170,49 @@ class FeedbackRequest(Deliverable):
 
     def __str__(self):
         return f"Request #{self.pk}"
+
+
+class LateDigest(Deliverable):
+    """One morning digest of candidates waiting past a deadline: to HR, or to one decider, per local day.
+
+    Sent by the outbox (kind ``digest``, feedback/digest.py); the row is the record
+    that it went out. Its message is built when it is sent, from what is late then.
+    """
+
+    # Empty: HR's digest (to CANDOR_HR_EMAIL); else the decider it is for.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(help_text="The organisation's local day the digest is for.")
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "id"]
+        constraints = [
+            # Once a day per recipient: a second run the same day creates nothing.
+            models.UniqueConstraint(fields=["user", "day"], name="late_digest_once_a_day"),
+            models.UniqueConstraint(
+                fields=["day"], condition=Q(user__isnull=True), name="late_digest_hr_once_a_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["send_after"], condition=Q(status="scheduled"), name="digest_due_idx"),
+            models.Index(fields=["claimed_until"], condition=Q(status="sending"), name="digest_sending_idx"),
+        ]
+
+    def __str__(self):
+        return f"Digest #{self.pk} ({self.day}, {self.recipient_key})"
+
+    @property
+    def recipient_key(self) -> str:
+        """``hr``, or ``u<user id>``: names the recipient without personal data."""
+        return "hr" if self.user_id is None else f"u{self.user_id}"
+
+    @property
+    def message_id_token(self) -> str:
+        """The day and the recipient key: the token of its Message-ID (outbox.message_ids)."""
+        return f"{self.day.isoformat()}.{self.recipient_key}"
 
 
 class CandidateRating(models.Model):

@@ -1,5 +1,9 @@
+"""Hiring records in the admin: read-only (core/admin_site.py). Jobs, stages and criteria are
+edited on HR's pages; interviews, scorecards and decisions through hiring's services."""
+
 from django.contrib import admin
 
+from core.admin_site import ReadOnlyAdmin, ReadOnlyInline, site
 from hiring.models import (
     Application,
     Criterion,
@@ -13,104 +17,81 @@ from hiring.models import (
 )
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ReadOnlyInline):
     model = Stage
-    extra = 0
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(ReadOnlyInline):
     model = Criterion
-    extra = 0
 
 
-@admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class RatingInline(ReadOnlyInline):
+    model = Rating
+
+
+class FeedbackPointInline(ReadOnlyInline):
+    model = FeedbackPoint
+
+
+@admin.register(Job, site=site)
+class JobAdmin(ReadOnlyAdmin):
     list_display = ("title", "team", "status", "hiring_manager", "reapply_cooldown_days")
     list_filter = ("status", "team")
+    # Job titles and teams are not personal data, so they may appear in a ?q= query string.
     search_fields = ("title", "team")
+    list_select_related = ("hiring_manager",)
     inlines = [StageInline]
 
 
-@admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+@admin.register(Stage, site=site)
+class StageAdmin(ReadOnlyAdmin):
     list_display = ("name", "job", "position", "interviews_planned")
     list_select_related = ("job",)
     inlines = [CriterionInline]
 
 
-@admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+@admin.register(Criterion, site=site)
+class CriterionAdmin(ReadOnlyAdmin):
     list_display = ("name", "stage", "position")
     list_select_related = ("stage",)
 
 
-@admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+@admin.register(Application, site=site)
+class ApplicationAdmin(ReadOnlyAdmin):
     list_display = ("id", "candidate", "job", "status", "current_stage", "created_at")
     list_filter = ("status", "source")
     list_select_related = ("candidate", "job", "current_stage")
-    raw_id_fields = ("candidate", "previous")
 
 
-@admin.register(Interview)
-class InterviewAdmin(admin.ModelAdmin):
+@admin.register(Interview, site=site)
+class InterviewAdmin(ReadOnlyAdmin):
     list_display = ("id", "application", "stage", "interviewer", "scheduled_at")
     list_select_related = ("application__candidate", "application__job", "stage", "interviewer")
-    raw_id_fields = ("application",)
 
 
-class RatingInline(admin.TabularInline):
-    model = Rating
-    extra = 0
-
-
-@admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+@admin.register(Scorecard, site=site)
+class ScorecardAdmin(ReadOnlyAdmin):
     list_display = ("id", "interview", "status", "recommendation", "submitted_at")
     list_filter = ("status", "recommendation")
-    raw_id_fields = ("interview",)
+    list_select_related = ("interview__stage", "interview__interviewer")
     inlines = [RatingInline]
 
 
-def _forget_letter_findings(decision_id) -> None:
-    """Points edited here change what the letter's quality check finds: check it again when next shown."""
-    from feedback.models import FeedbackLetter
-
-    FeedbackLetter.objects.filter(decision_id=decision_id).update(findings_count=None)
-
-
-class FeedbackPointInline(admin.TabularInline):
-    model = FeedbackPoint
-    extra = 0
-
-
-@admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+@admin.register(Decision, site=site)
+class DecisionAdmin(ReadOnlyAdmin):
     list_display = ("id", "application", "stage", "outcome", "decided_by", "decided_at")
     list_filter = ("outcome",)
-    raw_id_fields = ("application",)
+    list_select_related = ("application__candidate", "application__job", "stage", "decided_by")
     inlines = [FeedbackPointInline]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        _forget_letter_findings(form.instance.pk)
 
-
-@admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+@admin.register(Rating, site=site)
+class RatingAdmin(ReadOnlyAdmin):
     list_display = ("id", "scorecard", "criterion", "score")
-    raw_id_fields = ("scorecard",)
+    list_select_related = ("scorecard__interview__stage", "scorecard__interview__interviewer", "criterion")
 
 
-@admin.register(FeedbackPoint)
-class FeedbackPointAdmin(admin.ModelAdmin):
+@admin.register(FeedbackPoint, site=site)
+class FeedbackPointAdmin(ReadOnlyAdmin):
     list_display = ("id", "decision", "criterion")
-    raw_id_fields = ("decision",)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _forget_letter_findings(obj.decision_id)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        _forget_letter_findings(obj.decision_id)
+    list_select_related = ("decision__stage", "criterion")

@@ -1,4 +1,5 @@
-"""Forms only shape and check input; the rules live in hiring.services."""
+"""Forms only shape and check input; the rules live in hiring.services (writes) and hiring.predicates
+(who may)."""
 
 from django import forms
 from django.contrib.auth import get_user_model

@@ -4,18 +4,18 @@ Rules:
 - HR sees every job, application, interview and submitted scorecard.
 - A hiring manager sees the applications of the jobs they manage, and those they interview for.
 - An interviewer sees the applications they have an interview in.
-- An interviewer sees other interviewers' scorecards of an application only once every one of
-  their own interviews in that application has a submitted scorecard (no anchoring on
-  colleagues' opinions). HR and the job's hiring manager always see submitted scorecards.
+- Which scorecards of an application a user reads is ``hiring.predicates`` (``can_see_scorecard``);
+  ``scorecards_visible_to`` filters through it.
 Anything else answers 404.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from core import roles
+from hiring import predicates
 from hiring.models import (
     Application,
     Criterion,
@@ -114,7 +114,8 @@ def previous_interviewer_ids(application: Application) -> set[int]:
 
 
 def jobs_for_hr(user) -> QuerySet[Job]:
-    if not roles.is_hr(user):
+    """Every job, for those who manage jobs (``predicates.can_manage_jobs``); none for others."""
+    if not predicates.can_manage_jobs(user):
         return Job.objects.none()
     return Job.objects.select_related("hiring_manager")
 
@@ -127,7 +128,7 @@ def job_for_hr(user, pk) -> Job:
 
 
 def stage_for_hr(user, pk) -> Stage:
-    if not roles.is_hr(user):
+    if not predicates.can_manage_jobs(user):
         raise Http404
     try:
         return Stage.objects.select_related("job").get(pk=pk)
@@ -136,7 +137,7 @@ def stage_for_hr(user, pk) -> Stage:
 
 
 def criterion_for_hr(user, pk) -> Criterion:
-    if not roles.is_hr(user):
+    if not predicates.can_manage_jobs(user):
         raise Http404
     try:
         return Criterion.objects.select_related("stage", "stage__job").get(pk=pk)
@@ -154,8 +155,9 @@ def job_pipeline(job: Job) -> list[Stage]:
 
 
 def assignable_interviewers() -> QuerySet:
+    """Users who may interview (``predicates.can_interview``), as a queryset, by name."""
     return (
-        User.objects.filter(is_active=True, groups__name__in=[roles.INTERVIEWER, roles.HIRING_MANAGER])
+        User.objects.filter(is_active=True, groups__name__in=predicates.INTERVIEWING_ROLES)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -227,49 +229,29 @@ def application_interviews(application: Application) -> list[Interview]:
 # --- Scorecards -----------------------------------------------------------------------------
 
 
-def sees_all_scorecards(user, application: Application) -> bool:
-    return roles.is_hr(user) or (user.pk is not None and application.job.hiring_manager_id == user.pk)
-
-
-def may_see_others_scorecards(user, application: Application, *, interviews=None) -> bool:
-    """``interviews``: every interview of the application with its scorecard loaded
-    (``application_interviews``), to decide without a query."""
-    if sees_all_scorecards(user, application):
-        return True
-    if interviews is not None:
-        own = [i for i in interviews if i.interviewer_id == user.pk]
-        if not own:
-            return False
-        return all(
-            getattr(i, "scorecard", None) is not None and i.scorecard.status == Scorecard.Status.SUBMITTED
-            for i in own
-        )
-    own = Interview.objects.filter(application=application, interviewer=user)
-    if not own.exists():
-        return False
-    return not own.exclude(scorecard__status=Scorecard.Status.SUBMITTED).exists()
-
-
 def scorecards_visible_to(
     user, application: Application, *, sees_others: bool | None = None
 ) -> list[Scorecard]:
-    """The scorecards of an application this user may read: their own (draft or not) and,
-    when allowed, everyone else's submitted ones. ``sees_others``: the answer of
-    ``may_see_others_scorecards`` if the caller has it already."""
-    qs = Scorecard.objects.filter(interview__application=application).select_related(
-        "interview", "interview__interviewer", "interview__stage"
-    )
+    """The scorecards of an application this user may read (``predicates.can_see_scorecard``):
+    their own (draft or not) and, when allowed, everyone else's submitted ones, with their
+    ratings, in stage order. ``sees_others``: the answer of
+    ``predicates.can_see_others_scorecards`` if the caller has it already.
+
+    An application has a handful of scorecards, so they are all read and filtered here through
+    the predicate (two queries), rather than repeating its rule in SQL.
+    """
     if sees_others is None:
-        sees_others = may_see_others_scorecards(user, application)
-    if sees_others:
-        qs = qs.filter(Q(status=Scorecard.Status.SUBMITTED) | Q(interview__interviewer=user))
-    else:
-        qs = qs.filter(interview__interviewer=user)
-    return list(
-        qs.prefetch_related(
-            Prefetch("ratings", queryset=Rating.objects.select_related("criterion"))
-        ).order_by("interview__stage__position", "submitted_at", "id")
+        sees_others = predicates.can_see_others_scorecards(user, application)
+    cards = (
+        Scorecard.objects.filter(interview__application=application)
+        .select_related("interview", "interview__interviewer", "interview__stage")
+        .order_by("interview__stage__position", "submitted_at", "id")
     )
+    visible = [card for card in cards if predicates.can_see_scorecard(user, card, sees_others=sees_others)]
+    prefetch_related_objects(
+        visible, Prefetch("ratings", queryset=Rating.objects.select_related("criterion"))
+    )
+    return visible
 
 
 def scorecard_ratings(scorecard: Scorecard | None) -> dict[int, Rating]:
@@ -279,26 +261,6 @@ def scorecard_ratings(scorecard: Scorecard | None) -> dict[int, Rating]:
 
 
 # --- Decisions ------------------------------------------------------------------------------
-
-
-def can_decide(user, application: Application, *, interviews=None) -> bool:
-    """An interviewer of the current stage or the job's hiring manager, on an open application.
-
-    HR may not decide unless they are one of those: the decision (and the letter's
-    signature) belongs to someone who assessed the candidate. ``interviews``: every
-    interview of the application, if loaded already.
-    """
-    if not user.is_authenticated or not application.is_open or application.current_stage_id is None:
-        return False
-    if application.job.hiring_manager_id == user.pk:
-        return True
-    if interviews is not None:
-        return any(
-            i.stage_id == application.current_stage_id and i.interviewer_id == user.pk for i in interviews
-        )
-    return Interview.objects.filter(
-        application=application, stage_id=application.current_stage_id, interviewer=user
-    ).exists()
 
 
 def decision_criteria(application: Application) -> QuerySet[Criterion]:

@@ -1,7 +1,7 @@
 """What the sending engine needs of every row it sends: states, due time, lease, tries, what went out.
 
 Apps define concrete models that inherit ``Deliverable`` (letters, reminders,
-answers, digests) and register a kind for each with ``outbox.kinds.register``.
+answers, digests) and register a kind for each with ``outbox.kinds.register_kind``.
 The engine has no tables of its own.
 """
 

@@ -1,4 +1,11 @@
-"""Settings shared by every environment. Values come from env vars (django-environ)."""
+"""Settings shared by every environment. Values come from env vars (django-environ).
+
+Environment variable names (every one is listed in .env.example):
+- ``DJANGO_*`` feed Django's settings and those of the Django apps it runs (axes);
+- ``CANDOR_*`` feed Candor's own settings;
+- ``CELERY_*`` feed Celery's settings (the variable has the setting's name);
+- ``DATABASE_URL``, ``REDIS_URL`` and ``EMAIL_URL`` are the usual 12-factor connection URLs.
+"""
 
 from pathlib import Path
 
@@ -14,8 +21,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,7 +86,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'candor.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and an IMMEDIATE transaction mode let the web app, the worker and
     # beat share one SQLite file without "database is locked" errors.
@@ -123,9 +130,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email. EMAIL_URL is e.g. smtp://user:pass@host:587 or smtp+tls://..., consolemail://.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://127.0.0.1:1025")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # Django's SMTP backend with one session per worker process kept open across
+    # messages, instead of a TCP and EHLO round trip per letter (outbox/backends.py).
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "outbox.backends.PersistentSMTPBackend"
 vars().update(EMAIL_CONFIG)
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Candor <feedback@candor.example>")
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Candor <feedback@candor.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Sessions and cookies: safe defaults everywhere; production adds Secure.
@@ -154,7 +165,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login throttling (django-axes): 5 failures per username and IP lock out for an hour.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -200,9 +211,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # No ghosting: a morning digest of late letters and unanswered requests.
+    # It creates the day's digest rows and sends them at once through the outbox.
     "late-digest": {
         "task": "feedback.tasks.late_digest_task",
         "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
+    },
+    # Digests the morning run could not send (the mail server failed, or the run
+    # died): sent once their claim runs out, like every other row.
+    "digests-sweep": {
+        "task": "outbox.tasks.outbox_sweep_task",
+        "args": ("digest",),
+        "schedule": 5 * 60.0,
     },
     # Retention: erase candidates inactive past CANDOR_RETENTION_DAYS.
     "retention": {
@@ -235,12 +254,27 @@ CANDOR_SEND_LEASE_SECONDS = env.int("CANDOR_SEND_LEASE_SECONDS", default=600)
 CANDOR_SEND_CHUNK = env.int("CANDOR_SEND_CHUNK", default=50)
 CANDOR_SEND_MARK_EVERY = env.int("CANDOR_SEND_MARK_EVERY", default=1)
 
+# Celery time limits: a backstop for a task that hangs (a stuck SMTP or database
+# connection), so it cannot hold a worker process for ever. At the soft limit the task
+# gets SoftTimeLimitExceeded (its transactions roll back; rows it leased go back to the
+# sweep when their lease runs out); at the hard limit the pool process is killed.
+# The longest legitimate task is a send chunk (CANDOR_SEND_CHUNK letters over one
+# connection): it hands its unsent rows back on its own once its lease is nearly used up
+# (docs/sending.md), so it can run close to CANDOR_SEND_LEASE_SECONDS (600 s by default).
+# The soft limit therefore defaults to the lease plus a minute, never under 5 minutes,
+# and the hard one a minute later. Both stay far below the broker's visibility_timeout
+# (CELERY_VISIBILITY_TIMEOUT), which must exceed any task's run time.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=max(300, CANDOR_SEND_LEASE_SECONDS + 60)
+)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_SOFT_TIME_LIMIT + 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Axes logs its banner at INFO on every start; failures and lockouts are WARNING.

@@ -728,7 +728,7 @@ def seed_applications(n: int, *, seed: int = 1, progress=None) -> dict:
                 progress(done, n)
     reset_sequences(_all_models())
     # As drafting does: the quality check's count stored on each letter still to approve.
-    from feedback.letters.services import letters_store_findings
+    from feedback.letters.findings import letters_store_findings
 
     letters_store_findings()
     counts.add(seeder.writers)

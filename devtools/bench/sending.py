@@ -16,10 +16,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from devtools.bench.servers import MemorySampler, free_port
-from devtools.bench.sink import SinkProcess
 from feedback.letters.emails import build_letter_message
 from feedback.models import FeedbackLetter
 from outbox.services import delivery_kind, delivery_message_id
+from tests.support.smtp import SinkProcess
 
 
 def letters_make_due(letter_ids: list[int]) -> None:
@@ -96,7 +96,7 @@ def run(
                 "DATABASE_URL": worker_database_url(),
                 "REDIS_URL": redis_url,
                 "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-                "LOG_LEVEL": "WARNING",
+                "DJANGO_LOG_LEVEL": "WARNING",
             },
             workdir=workdir,
         )

@@ -16,18 +16,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from feedback import links
-from feedback.letters import placeholders
+from core.text import one_line
+from feedback import links, placeholders
 from feedback.letters.progress import human_date, reapply_on
 from feedback.letters.services import decider_name, default_template, letter_message_id
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _LIST_ITEM = re.compile(r"^\s*[-*•]\s+")
-
-
-def one_line(text: str) -> str:
-    """Collapse every kind of whitespace, CR/LF and Unicode line breaks included, to single spaces."""
-    return " ".join(str(text).split())
 
 
 def _lines_html(lines: list[str]) -> SafeString:

@@ -6,6 +6,9 @@ scorecards of that stage's interviews, out of ``stage.interviews_planned``.
 Where the job has at least ``COMPARISON_MINIMUM`` decided applications, the
 sentence says how many in 10 of them got less far; with fewer, a number would
 mislead, so it is left out.
+
+Also the date from which the candidate may reapply (``reapply_on``), which the
+letter states.
 """
 
 import datetime as dt
@@ -125,7 +128,14 @@ def further_than(*, decision: Decision) -> int | None:
 
 
 def reapply_on(*, decision: Decision) -> dt.date:
-    """The first day the candidate may apply again: the decision's local date plus the cool-down."""
+    """The first day the candidate may apply again: the decision's date plus the job's cool-down.
+
+    The one home of this rule. The date of the decision is taken in the organisation's
+    time zone; ``job.reapply_cooldown_days`` are calendar days. The letter's text, the
+    candidate's page, the calendar file, the reapply form and the reminder all use it
+    (``feedback.portal.selectors.reapply_date`` finds a letter's decision and calls it).
+    Reads ``decision.application.job``.
+    """
     decided_on = decision.decided_at.astimezone(org_tz()).date()
     return decided_on + dt.timedelta(days=decision.application.job.reapply_cooldown_days)
 

@@ -1,28 +1,38 @@
-"""Feedback letter services: draft, edit, check, approve and schedule, cancel, retry.
+"""Feedback letter services: draft, edit, approve and schedule, cancel, retry; letter templates.
 
 Statuses: a no-hire drafts a letter (``draft``); HR saves edits (``in_review``);
 approval schedules it (``scheduled`` with ``send_after``); the sending sweep
 takes it from there (``sending`` → ``sent`` or ``failed``). Cancelling puts a
 scheduled letter back in review; retrying puts a failed one back in the queue.
+
+Every service that takes ``by`` acts for HR only (``selectors.can_review_letters``)
+and raises ``PermissionDenied`` for anyone else. The quality check of a letter
+lives in ``feedback.letters.findings``.
 """
 
 import datetime as dt
-import hashlib
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.audit import audit_record
-from core.dates import add_business_days, end_of_local_day, next_business_morning, org_tz
-from core.models import AuditEvent
-from feedback.letters import placeholders
+from core.audit import audit_matching, audit_record
+from core.dates import business_deadline, next_business_morning
+from core.text import one_line
+from feedback import placeholders
+from feedback.letters.findings import (
+    LetterFindings,
+    letter_findings,
+    letters_findings_counts,
+    store_findings,
+    stored_findings_count,
+    text_checker,
+)
 from feedback.letters.progress import application_progress, human_date, reapply_on
+from feedback.letters.selectors import can_review_letters
 from feedback.models import FeedbackLetter, LetterTemplate
-from feedback.quality import rules as quality
 from hiring.models import Decision, FeedbackPoint
 from outbox.services import DeliveryStateError, delivery_message_id, delivery_retry
 
@@ -34,181 +44,13 @@ class LetterStateError(Exception):
 class LetterFindingsError(Exception):
     """Approval refused: the quality check found problems and no override reason was given."""
 
-    def __init__(self, findings: "LetterFindings"):
+    def __init__(self, findings: LetterFindings):
         self.findings = findings
         count = len(findings)
         super().__init__(
             f"The quality check found {count} problem{'s' if count != 1 else ''}. "
             "Fix the letter, or approve it with a written reason for overriding the check."
         )
-
-
-# --- Findings ---------------------------------------------------------------
-
-POINT_CATEGORIES = ("no_observation", "no_suggestion")
-CATEGORY_LABELS = {
-    "boilerplate": "Boilerplate",
-    "personal_attribute": "Personal attribute",
-    "no_observation": "No observation",
-    "no_suggestion": "No suggestion",
-}
-
-
-@dataclass(frozen=True)
-class PointFinding:
-    point: FeedbackPoint
-    finding: quality.Finding
-
-
-@dataclass
-class LetterFindings:
-    subject: list = field(default_factory=list)
-    body: list = field(default_factory=list)
-    points: list = field(default_factory=list)  # PointFinding
-
-    def __len__(self) -> int:
-        return len(self.subject) + len(self.body) + len(self.points)
-
-    def __bool__(self) -> bool:
-        return len(self) > 0
-
-    def listing(self) -> list[dict]:
-        """Every finding with where it is, for pages: subject, letter, or a point of the decision."""
-        rows = [{"where": "Subject", "finding": f} for f in self.subject]
-        rows += [{"where": "Letter", "finding": f} for f in self.body]
-        rows += [{"where": f"Point on {p.point.criterion.name}", "finding": p.finding} for p in self.points]
-        for row in rows:
-            row["label"] = CATEGORY_LABELS.get(row["finding"].category, row["finding"].category)
-        return rows
-
-    def categories(self) -> list[str]:
-        found = [f.category for f in self.subject + self.body] + [p.finding.category for p in self.points]
-        return sorted(set(found))
-
-
-class TextChecker:
-    """The check used for letters: built-in phrases plus HR's own (the Phrase table).
-
-    Loads HR's phrases once (one query), so that checking many letters costs no
-    query per letter. ``fingerprint`` names the rule set: a stored findings count
-    is current when it was checked with the same fingerprint.
-    """
-
-    def __init__(self):
-        self.rules = quality.rules_from_db()
-        digest = hashlib.sha256(
-            "\n".join(f"{rule.name}\t{rule.category}\t{rule.pattern}" for rule in self.rules).encode()
-        ).hexdigest()[:32]
-        self.fingerprint = f"{quality.phrases_version()}:{digest}"[:80]
-
-    def __call__(self, text: str) -> list:
-        return quality.check_text(text, extra_rules=self.rules)
-
-
-def text_checker() -> TextChecker:
-    return TextChecker()
-
-
-def text_findings(*, subject: str, body: str, check: Callable[[str], list] | None = None):
-    check = check or text_checker()
-    return check(subject), check(body)
-
-
-def point_findings(points: Iterable[FeedbackPoint]) -> list[PointFinding]:
-    found = []
-    for point in points:
-        result = quality.check_point(point.observation, point.suggestion)
-        for finding in result.get("observation", []) + result.get("suggestion", []):
-            # Wording problems in a point show up in the letter body; here only
-            # a missing observation or suggestion counts.
-            if finding.category in POINT_CATEGORIES:
-                found.append(PointFinding(point=point, finding=finding))
-    return found
-
-
-def letter_findings(
-    *, letter: FeedbackLetter, check: Callable[[str], list] | None = None, subject=None, body=None
-) -> LetterFindings:
-    """Findings in the subject and body (or the given unsaved text), and in the decision's points."""
-    subject_found, body_found = text_findings(
-        subject=letter.subject if subject is None else subject,
-        body=letter.body if body is None else body,
-        check=check,
-    )
-    return LetterFindings(
-        subject=subject_found,
-        body=body_found,
-        points=point_findings(letter.decision.points.all()),
-    )
-
-
-MAX_STORED_FINDINGS = 32767
-
-
-def _store_findings(letter: FeedbackLetter, findings: LetterFindings, check: TextChecker) -> None:
-    """Keep the result of the check on the letter (saved by the caller)."""
-    letter.findings_count = min(len(findings), MAX_STORED_FINDINGS)
-    letter.findings_checked_with = check.fingerprint
-
-
-def stored_findings_count(letter: FeedbackLetter, check: TextChecker) -> int | None:
-    """The stored number of findings if it was checked with the current rules, else None."""
-    if letter.findings_count is None or letter.findings_checked_with != check.fingerprint:
-        return None
-    return letter.findings_count
-
-
-def letters_findings_counts(*, letters: Iterable[FeedbackLetter], check: TextChecker) -> dict[int, int]:
-    """Findings counts of many letters: stored ones where current, the others checked and stored.
-
-    The letters need only ``findings_count`` and ``findings_checked_with`` loaded;
-    the stale ones are read again with their text and points in a fixed number of
-    queries, and their counts saved with one UPDATE (a cache of the check, not a
-    change anyone sees).
-    """
-    counts: dict[int, int] = {}
-    stale: list[int] = []
-    for letter in letters:
-        count = stored_findings_count(letter, check)
-        if count is None:
-            stale.append(letter.pk)
-        else:
-            counts[letter.pk] = count
-    if stale:
-        fresh = list(
-            FeedbackLetter.objects.filter(pk__in=stale)
-            .select_related("decision")
-            .only("id", "subject", "body", "decision__id", "findings_count", "findings_checked_with")
-            .prefetch_related("decision__points")
-        )
-        for letter in fresh:
-            _store_findings(letter, letter_findings(letter=letter, check=check), check)
-            counts[letter.pk] = letter.findings_count
-        FeedbackLetter.objects.bulk_update(fresh, ["findings_count", "findings_checked_with"])
-    return counts
-
-
-def letters_store_findings(*, batch_size: int = 500) -> int:
-    """Check every editable letter whose stored findings count is missing or stale; return how many.
-
-    For letters from before the count was stored (or after HR changed the phrase
-    list), so that the queue and bulk approval find it ready. Each batch is its own
-    transaction.
-    """
-    check = text_checker()
-    stale = FeedbackLetter.objects.filter(status__in=FeedbackLetter.EDITABLE).exclude(
-        findings_count__isnull=False, findings_checked_with=check.fingerprint
-    )
-    done = 0
-    last = 0
-    while True:
-        ids = list(stale.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return done
-        with transaction.atomic():
-            # Unsaved stand-ins without a count: each is read with its text and checked.
-            done += len(letters_findings_counts(letters=[FeedbackLetter(pk=pk) for pk in ids], check=check))
-        last = ids[-1]
 
 
 # --- Drafting ---------------------------------------------------------------
@@ -220,18 +62,14 @@ def letter_message_id(letter: FeedbackLetter) -> str:
 
 
 def letter_deadline(*, decision: Decision) -> dt.datetime:
-    """End of the local business day ``feedback_deadline_days`` business days after the decision."""
-    decided_on = decision.decided_at.astimezone(org_tz()).date()
-    return end_of_local_day(add_business_days(decided_on, decision.application.job.feedback_deadline_days))
+    """When the letter is due: the end (23:59:59, organisation's time zone) of the business day
+    ``job.feedback_deadline_days`` business days after the decision (``core.dates.business_deadline``)."""
+    return business_deadline(decision.decided_at, decision.application.job.feedback_deadline_days)
 
 
 def _first_name(full_name: str) -> str:
     parts = full_name.split()
     return parts[0] if parts else full_name
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def points_text(points: Iterable[FeedbackPoint]) -> str:
@@ -251,17 +89,17 @@ def points_text(points: Iterable[FeedbackPoint]) -> str:
         groups.setdefault(point.criterion_id, []).append(point)
     blocks = []
     for group in groups.values():
-        lines = [_one_line(group[0].criterion.name)]
+        lines = [one_line(group[0].criterion.name)]
         for point in group:
-            lines.append(f"- What we saw: {_one_line(point.observation)}")
-            lines.append(f"  What would have been stronger: {_one_line(point.suggestion)}")
+            lines.append(f"- What we saw: {one_line(point.observation)}")
+            lines.append(f"  What would have been stronger: {one_line(point.suggestion)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
 def decider_name(decision: Decision) -> str:
     user = decision.decided_by
-    return _one_line(user.get_full_name()) or user.get_username()
+    return one_line(user.get_full_name()) or user.get_username()
 
 
 def letter_values(*, decision: Decision) -> dict:
@@ -272,15 +110,15 @@ def letter_values(*, decision: Decision) -> dict:
     points = decision.points.select_related("criterion__stage")
     name = decider_name(decision)
     return {
-        "candidate_first_name": _first_name(_one_line(candidate.name)),
-        "candidate_name": _one_line(candidate.name),
-        "job_title": _one_line(job.title),
-        "team": _one_line(job.team) or settings.CANDOR_ORG_NAME,
+        "candidate_first_name": _first_name(one_line(candidate.name)),
+        "candidate_name": one_line(candidate.name),
+        "job_title": one_line(job.title),
+        "team": one_line(job.team) or settings.CANDOR_ORG_NAME,
         "progress": application_progress(decision=decision).sentence,
         "points": points_text(points),
         "reapply_date": human_date(reapply_on(decision=decision)),
         "decider_name": name,
-        "decider_first_name": _one_line(decision.decided_by.first_name) or name,
+        "decider_first_name": one_line(decision.decided_by.first_name) or name,
         "org_name": settings.CANDOR_ORG_NAME,
         "hr_email": settings.CANDOR_HR_EMAIL,
     }
@@ -300,7 +138,7 @@ def _render_draft(template: LetterTemplate | None, values: dict) -> tuple[str, s
         # A template saved around the form's check: fall back to the built-in one.
         subject = placeholders.render(placeholders.DEFAULT_SUBJECT, values)
         body = placeholders.render(placeholders.DEFAULT_TEXT, values)
-    return _one_line(subject)[:300], body.strip()
+    return one_line(subject)[:300], body.strip()
 
 
 @transaction.atomic
@@ -324,7 +162,7 @@ def letter_draft(*, decision: Decision) -> FeedbackLetter:
     )
     letter.message_id = letter_message_id(letter)
     check = text_checker()
-    _store_findings(letter, letter_findings(letter=letter, check=check), check)
+    store_findings(letter, letter_findings(letter=letter, check=check), check)
     letter.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -338,7 +176,22 @@ def letter_draft(*, decision: Decision) -> FeedbackLetter:
     return letter
 
 
+def letter_draft_on_no_hire(*, decision: Decision) -> None:
+    """hiring's no-hire handler (``hiring.hooks``, registered in ``FeedbackConfig.ready()``).
+
+    Drafts the decision's letter inside ``decision_record``'s transaction, so a failure here
+    undoes the decision. ``letter_draft`` is looked up when called, not when registered.
+    """
+    letter_draft(decision=decision)
+
+
 # --- Review -----------------------------------------------------------------
+
+
+def _require_reviewer(by, what: str) -> None:
+    """Refuse anyone but HR (``can_review_letters``): PermissionDenied, with a sentence for a person."""
+    if not can_review_letters(by):
+        raise PermissionDenied(f"Only HR can {what}.")
 
 
 def _locked(letter: FeedbackLetter) -> FeedbackLetter:
@@ -354,15 +207,19 @@ def _refuse_unless_editable(letter: FeedbackLetter, action: str) -> None:
 
 @transaction.atomic
 def letter_edit(*, letter: FeedbackLetter, by, subject: str, body: str) -> FeedbackLetter:
-    """Save HR's edits; the letter is then in review."""
+    """Save HR's edits; the letter is then in review.
+
+    Raises PermissionDenied unless ``by`` is HR, LetterStateError unless the letter is editable.
+    """
+    _require_reviewer(by, "edit letters")
     current = _locked(letter)
     _refuse_unless_editable(current, "edited")
     before = current.status
-    current.subject = _one_line(subject)
+    current.subject = one_line(subject)
     current.body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     current.status = FeedbackLetter.Status.IN_REVIEW
     check = text_checker()
-    _store_findings(current, letter_findings(letter=current, check=check), check)
+    store_findings(current, letter_findings(letter=current, check=check), check)
     current.full_clean(validate_unique=False, validate_constraints=False)
     current.save()
     audit_record(actor=by, verb="letter.edited", target=current, data={"from_status": before})
@@ -383,7 +240,14 @@ def _send_time(send_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
 def letter_approve(
     *, letter: FeedbackLetter, by, send_at: dt.datetime | None = None, override_reason: str = ""
 ) -> FeedbackLetter:
-    """Approve and schedule a letter; blocked while findings remain unless a reason is written."""
+    """Approve and schedule a letter; blocked while findings remain unless a reason is written.
+
+    ``send_at``: an aware datetime in the future, default the next business morning.
+    Raises PermissionDenied unless ``by`` is HR, LetterFindingsError when the check finds
+    problems and ``override_reason`` is empty, LetterStateError in the wrong state or for a
+    bad ``send_at``.
+    """
+    _require_reviewer(by, "approve letters")
     now = timezone.now()
     current = _locked(letter)
     _refuse_unless_editable(current, "approved")
@@ -394,7 +258,7 @@ def letter_approve(
     findings = letter_findings(letter=current, check=check)
     if findings and not reason:
         raise LetterFindingsError(findings)
-    _store_findings(current, findings, check)
+    store_findings(current, findings, check)
     current.status = FeedbackLetter.Status.SCHEDULED
     current.send_after = due
     current.approved_by = by
@@ -423,46 +287,19 @@ def letter_approve(
 def _audit_approved_in_bulk(*, approved_at: dt.datetime, actor, due: dt.datetime) -> None:
     """``letter.approved`` and ``letter.scheduled`` for every letter this bulk approval scheduled.
 
-    Two ``INSERT … SELECT`` statements whatever the number of letters: building
-    20,000 audit objects in Python took longer than the rest of the request. The
-    letters are those scheduled with this approval's timestamp (locked by this
-    transaction); per letter, "approved" comes before "scheduled", as with
-    ``audit_record``.
+    The letters are those scheduled with this approval's timestamp (locked by
+    this transaction); per letter, "approved" comes before "scheduled", as with
+    ``audit_record``. Two statements whatever the number of letters.
     """
-    qn = connection.ops.quote_name
-    audit, letter = AuditEvent._meta, FeedbackLetter._meta
-    field = audit.get_field
-    columns = ", ".join(
-        qn(field(name).column)
-        for name in ("actor", "verb", "target_type", "target_id", "reason", "data", "created_at")
+    scheduled = FeedbackLetter.objects.filter(status=FeedbackLetter.Status.SCHEDULED, approved_at=approved_at)
+    audit_matching(actor=actor, verb="letter.approved", queryset=scheduled, at=approved_at)
+    audit_matching(
+        actor=actor,
+        verb="letter.scheduled",
+        queryset=scheduled,
+        data={"send_after": due.isoformat(), "bulk": True},
+        at=approved_at,
     )
-    when = connection.ops.adapt_datetimefield_value(approved_at)
-    # Table and column names come from the models' meta; every value is a parameter.
-    sql = (
-        f"INSERT INTO {qn(audit.db_table)} ({columns}) "  # nosec B608
-        f"SELECT %s, %s, %s, {qn(letter.pk.column)}, '', %s, %s FROM {qn(letter.db_table)} "
-        f"WHERE {qn(letter.get_field('status').column)} = %s "
-        f"AND {qn(letter.get_field('approved_at').column)} = %s "
-        f"ORDER BY {qn(letter.pk.column)}"
-    )
-    events = (
-        ("letter.approved", {}),
-        ("letter.scheduled", {"send_after": due.isoformat(), "bulk": True}),
-    )
-    with connection.cursor() as cursor:
-        for verb, data in events:
-            cursor.execute(
-                sql,
-                [
-                    actor.pk if actor else None,
-                    verb,
-                    letter.label_lower,
-                    json.dumps(data),
-                    when,
-                    FeedbackLetter.Status.SCHEDULED,
-                    when,
-                ],
-            )
 
 
 @transaction.atomic
@@ -480,9 +317,14 @@ def letters_bulk_approve(
     without checking it again; the others are read with their points and checked.
     Then one UPDATE and bulk-created audit events: the number of queries does not
     grow with the number of letters (bar one audit INSERT per 1,000 rows).
+
+    Returns (ids approved, {id not approved: why}), both in id order. Raises
+    PermissionDenied unless ``by`` is HR, ValueError unless exactly one of
+    ``letter_ids`` and ``all_in_review`` is given.
     """
     if (letter_ids is None) == (not all_in_review):
         raise ValueError("Give either letter_ids or all_in_review=True.")
+    _require_reviewer(by, "approve letters")
     now = timezone.now()
     due = _send_time(send_at, now)
     locked = FeedbackLetter.objects.select_for_update(of=("self",))
@@ -534,14 +376,17 @@ def letters_bulk_approve(
             claimed_until=None,
             updated_at=now,
         )
-        actor = by if getattr(by, "is_authenticated", False) else None
-        _audit_approved_in_bulk(approved_at=now, actor=actor, due=due)
+        _audit_approved_in_bulk(approved_at=now, actor=by, due=due)
     return approved, skipped
 
 
 @transaction.atomic
 def letter_cancel(*, letter: FeedbackLetter, by) -> FeedbackLetter:
-    """Stop a scheduled letter and put it back in review, unless sending has started."""
+    """Stop a scheduled letter and put it back in review, unless sending has started.
+
+    Raises PermissionDenied unless ``by`` is HR, LetterStateError unless the letter is scheduled.
+    """
+    _require_reviewer(by, "cancel letters")
     changed = FeedbackLetter.objects.filter(pk=letter.pk, status=FeedbackLetter.Status.SCHEDULED).update(
         status=FeedbackLetter.Status.IN_REVIEW,
         send_after=None,
@@ -564,7 +409,11 @@ def letter_cancel(*, letter: FeedbackLetter, by) -> FeedbackLetter:
 
 @transaction.atomic
 def letter_retry(*, letter: FeedbackLetter, by) -> FeedbackLetter:
-    """Put a failed letter back in the queue, due now, with its tries reset (the sender's own retry)."""
+    """Put a failed letter back in the queue, due now, with its tries reset (the sender's own retry).
+
+    Raises PermissionDenied unless ``by`` is HR, LetterStateError unless the letter failed.
+    """
+    _require_reviewer(by, "retry letters")
     previous_error = FeedbackLetter.objects.filter(pk=letter.pk).values_list("last_error", flat=True).first()
     try:
         delivery_retry(kind="letter", pk=letter.pk)
@@ -589,7 +438,11 @@ def letter_retry(*, letter: FeedbackLetter, by) -> FeedbackLetter:
 
 @transaction.atomic
 def letter_template_save(*, template: LetterTemplate, by, make_default: bool = False) -> LetterTemplate:
-    """Save a letter template (placeholders checked by its clean()); optionally make it the default."""
+    """Save a letter template (placeholders checked by its clean()); optionally make it the default.
+
+    Raises PermissionDenied unless ``by`` is HR, ValidationError for a template that does not validate.
+    """
+    _require_reviewer(by, "edit letter templates")
     created = template.pk is None
     template.updated_by = by
     if make_default:

@@ -1,4 +1,4 @@
-"""HR pages of the feedback app: dashboard, letter queue and editor, letter templates."""
+"""HR pages of letters: the queue and bulk approval, the editor, letter templates."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.dates import next_business_morning
 from core.permissions import hr_required
-from feedback.letters import placeholders, selectors
+from feedback import placeholders
+from feedback.letters import selectors
 from feedback.letters import services as letter_services
 from feedback.letters.emails import build_letter_message
+from feedback.letters.findings import letter_findings, letters_findings_counts, text_checker
 from feedback.letters.forms import BulkApproveForm, LetterApproveForm, LetterEditForm, LetterTemplateForm
 from feedback.models import FeedbackLetter, LetterTemplate
 from feedback.quality import rules as quality
@@ -35,24 +37,16 @@ def _hr_view(view):
 
 @_hr_view
 @require_GET
-def hr_home(request):
-    figures = selectors.hr_home_figures()
-    next_letters = selectors.letter_queue(user=request.user)[:5]
-    return render(request, "feedback/hr_home.html", {"figures": figures, "next_letters": next_letters})
-
-
-@_hr_view
-@require_GET
 def letter_queue(request):
     queue = selectors.letter_queue(user=request.user)
     page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     letters = list(page)
     # Stored counts where they are current; only the others are checked (one rule load per request).
-    counts = letter_services.letters_findings_counts(letters=letters, check=letter_services.text_checker())
+    counts = letters_findings_counts(letters=letters, check=text_checker())
     rows = [(letter, counts.get(letter.pk, 0)) for letter in letters]
     return render(
         request,
-        "feedback/letter_queue.html",
+        "feedback/letters/letter_queue.html",
         {
             "page": page,
             "rows": rows,
@@ -107,7 +101,7 @@ def _lint_url(letter) -> str:
 
 
 def _editor(request, letter, *, edit_form=None, approve_form=None, status=200):
-    findings = letter_services.letter_findings(letter=letter)
+    findings = letter_findings(letter=letter)
     message = build_letter_message(letter)
     context = {
         "letter": letter,
@@ -126,7 +120,7 @@ def _editor(request, letter, *, edit_form=None, approve_form=None, status=200):
         "next_morning": next_business_morning(),
         "is_overdue": letter.deadline < timezone.now() and letter.status in selectors.UNSENT_STATUSES,
     }
-    return render(request, "feedback/letter_edit.html", context, status=status)
+    return render(request, "feedback/letters/letter_edit.html", context, status=status)
 
 
 @_hr_view
@@ -159,9 +153,9 @@ def letter_lint(request, pk):
     letter = selectors.letter_for_user(user=request.user, pk=pk)
     subject = request.POST.get("subject", "")[:300]
     body = request.POST.get("body", "")[:20000]
-    findings = letter_services.letter_findings(letter=letter, subject=subject, body=body)
+    findings = letter_findings(letter=letter, subject=subject, body=body)
     html = render_to_string(
-        "feedback/_findings.html",
+        "feedback/letters/_findings.html",
         {
             "letter": letter,
             "findings": findings,
@@ -252,7 +246,7 @@ def letter_retry(request, pk):
 @require_GET
 def template_list(request):
     templates = selectors.letter_templates_visible_to(request.user)
-    return render(request, "feedback/template_list.html", {"templates": templates})
+    return render(request, "feedback/letters/template_list.html", {"templates": templates})
 
 
 def _template_form_page(request, template: LetterTemplate | None):
@@ -269,7 +263,7 @@ def _template_form_page(request, template: LetterTemplate | None):
         form = LetterTemplateForm(instance=instance, initial={"make_default": instance.is_default})
     return render(
         request,
-        "feedback/template_edit.html",
+        "feedback/letters/template_edit.html",
         {
             "form": form,
             "template_obj": template,
@@ -292,39 +286,3 @@ def template_create(request):
 def template_edit(request, pk):
     template = selectors.letter_template_for_user(user=request.user, pk=pk)
     return _template_form_page(request, template)
-
-
-# --- Insight ----------------------------------------------------------------
-
-
-def _days(value) -> float | None:
-    return round(value.total_seconds() / 86400, 1) if value is not None else None
-
-
-@_hr_view
-@require_GET
-def insights(request):
-    figures = selectors.insight_figures()
-    chart_data = {
-        "funnel": {
-            "labels": [row["title"] for row in figures["funnel"]],
-            "series": [
-                {"label": "Applied", "data": [row["applied"] for row in figures["funnel"]]},
-                {"label": "Interviewed", "data": [row["interviewed"] for row in figures["funnel"]]},
-                {"label": "Not hired", "data": [row["not_hired"] for row in figures["funnel"]]},
-                {"label": "Hired", "data": [row["hired"] for row in figures["funnel"]]},
-                {"label": "Letters sent", "data": [row["letters_sent"] for row in figures["funnel"]]},
-            ],
-        },
-        "ratings": {"labels": ["1", "2", "3", "4", "5"], "data": figures["ratings"]["distribution"]},
-    }
-    return render(
-        request,
-        "feedback/insights.html",
-        {
-            "figures": figures,
-            "median_days": _days(figures["median_wait"]),
-            "p90_days": _days(figures["p90_wait"]),
-            "chart_data": chart_data,
-        },
-    )

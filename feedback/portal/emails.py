@@ -10,14 +10,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
 
+from core.text import one_line
 from feedback import links
 from feedback.models import FeedbackLetter
 from feedback.portal.selectors import reapply_date, reapply_jobs
-
-
-def _one_line(value: str) -> str:
-    """Header values never carry CR/LF (no header injection from job titles)."""
-    return " ".join((value or "").split())
 
 
 def _letter_of(application) -> FeedbackLetter | None:
@@ -40,7 +36,7 @@ def _unsubscribe_headers(letter) -> dict:
 def _message(*, subject, template, context, to, message_id, headers) -> EmailMultiAlternatives:
     context = {"org_name": settings.CANDOR_ORG_NAME, "hr_email": settings.CANDOR_HR_EMAIL, **context}
     msg = EmailMultiAlternatives(
-        subject=_one_line(subject),
+        subject=one_line(subject),
         body=render_to_string(f"feedback/email/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],

@@ -1,4 +1,4 @@
-"""Forms for the candidate's pages and the request pages. Validation only: the services act."""
+"""Forms of the candidate's pages. Validation only: the services act."""
 
 import functools
 import zoneinfo
@@ -6,12 +6,8 @@ import zoneinfo
 from django import forms
 
 from candidates.validators import validate_time_zone
-from feedback.portal.services import (
-    ANSWER_MAX_LENGTH,
-    QUESTION_MAX_LENGTH,
-    RATING_COMMENT_MAX_LENGTH,
-    REAPPLY_ANSWER_MAX_LENGTH,
-)
+from feedback.portal.services import RATING_COMMENT_MAX_LENGTH, REAPPLY_ANSWER_MAX_LENGTH
+from feedback.requests.services import QUESTION_MAX_LENGTH
 
 SCORE_CHOICES = [
     (1, "1 – Not useful"),
@@ -90,48 +86,3 @@ class ReapplyForm(forms.Form):
 
     def answers(self) -> dict[int, str]:
         return {point.pk: self.cleaned_data.get(f"point_{point.pk}", "") for point in self.points}
-
-
-class AnswerForm(forms.Form):
-    answer = forms.CharField(
-        label="Your answer",
-        max_length=ANSWER_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Specific and job-related: what you saw, and what would have been stronger. "
-        "HR reviews it before it is emailed.",
-    )
-
-
-class ReviewForm(forms.Form):
-    answer = forms.CharField(
-        label="Answer (you may edit it)",
-        max_length=ANSWER_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
-    override_reason = forms.CharField(
-        label="Reason to override the quality flags",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only needed when the check flags something you decide to keep. It is audited.",
-    )
-
-
-class CloseForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for closing it without an answer (audited)",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class EraseForm(forms.Form):
-    confirm = forms.BooleanField(
-        label="I understand that this cannot be undone.",
-        required=True,
-    )
-    reason = forms.CharField(
-        label="Reason (for the audit trail, no personal data)",
-        required=False,
-        max_length=500,
-    )

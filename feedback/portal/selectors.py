@@ -1,8 +1,8 @@
-"""Reads for the candidate's side: letters behind signed links, dates, progress, requests.
+"""Reads for the candidate's pages: letters behind signed links, dates, progress, reapplying.
 
-Every candidate page loads its letter through ``letter_from_token`` and every
-staff page about requests loads them through the ``requests_*`` selectors, so
-who may see what is decided here.
+Every candidate page loads its letter through ``letter_from_token``, so what a
+link opens is decided here (with ``letters.selectors.letter_closed_to_candidate``).
+The candidate's questions are read with ``feedback.requests.selectors``.
 """
 
 import datetime as dt
@@ -10,19 +10,14 @@ import uuid
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from core import roles
 from core.dates import org_tz
+from feedback.letters.progress import reapply_on
+from feedback.letters.selectors import letter_closed_to_candidate
 from feedback.links import LinkError, read_token
-from feedback.models import DeliveryStatus, FeedbackLetter, FeedbackRequest, ReapplyReminder
-from hiring.models import Application, Job
-
-# Letters a candidate may open. A letter in "sending" may already be in their
-# inbox (the SMTP hand-off happens before the row is marked sent).
-CANDIDATE_VISIBLE = (FeedbackLetter.Status.SENT, FeedbackLetter.Status.SENDING)
+from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
+from hiring.models import Application, Decision, Job
 
 
 class LinkProblem(Exception):
@@ -47,6 +42,7 @@ def letter_from_token(purpose: str, token: str) -> FeedbackLetter:
 
 
 def letter_for_candidate(public_id: uuid.UUID) -> FeedbackLetter:
+    """The letter with this public id as its candidate may see it, or LinkProblem."""
     letter = (
         FeedbackLetter.objects.select_related(
             "application__candidate",
@@ -62,10 +58,9 @@ def letter_for_candidate(public_id: uuid.UUID) -> FeedbackLetter:
     )
     if letter is None:
         raise LinkProblem("invalid")
-    if letter.application.candidate.erased:
-        raise LinkProblem("erased")
-    if letter.status not in CANDIDATE_VISIBLE:
-        raise LinkProblem("not_sent")
+    closed = letter_closed_to_candidate(letter)
+    if closed:
+        raise LinkProblem(closed)
     return letter
 
 
@@ -82,14 +77,20 @@ def candidate_tz(candidate) -> zoneinfo.ZoneInfo:
     return org_tz()
 
 
-def reapply_date(letter_or_decision) -> dt.date:
-    """The first day the candidate may apply again: decision day + the job's cool-down."""
-    if isinstance(letter_or_decision, FeedbackLetter):
-        decision, job = letter_or_decision.decision, letter_or_decision.application.job
-    else:
-        decision, job = letter_or_decision, letter_or_decision.application.job
-    decided_on = decision.decided_at.astimezone(org_tz()).date()
-    return decided_on + dt.timedelta(days=job.reapply_cooldown_days)
+def reapply_date(letter_or_decision: FeedbackLetter | Decision) -> dt.date:
+    """The first day the candidate may apply again, for a letter or a decision.
+
+    The rule is ``feedback.letters.progress.reapply_on``; this only finds the
+    decision of a letter, reusing the letter's loaded application (the same row)
+    so that no query is made for it.
+    """
+    if not isinstance(letter_or_decision, FeedbackLetter):
+        return reapply_on(decision=letter_or_decision)
+    letter = letter_or_decision
+    decision = letter.decision
+    if decision.application_id == letter.application_id and not Decision.application.is_cached(decision):
+        Decision.application.field.set_cached_value(decision, letter.application)
+    return reapply_on(decision=decision)
 
 
 def reapply_opens_at(letter) -> dt.datetime:
@@ -99,6 +100,7 @@ def reapply_opens_at(letter) -> dt.datetime:
 
 
 def reapply_is_open(letter, now: dt.datetime | None = None) -> bool:
+    """Whether the reapply form is open: from midnight of the reapply date, candidate's zone."""
     return (now or timezone.now()) >= reapply_opens_at(letter)
 
 
@@ -141,6 +143,7 @@ def progress(letter) -> list[dict]:
 
 
 def existing_reapplication(letter) -> Application | None:
+    """The application made from this letter's reapply link, if any (one at most)."""
     return Application.objects.filter(previous_id=letter.application_id).first()
 
 
@@ -155,85 +158,10 @@ def reapply_jobs(letter) -> list[Job]:
 
 
 def reminder_for(letter) -> ReapplyReminder | None:
+    """The reapply reminder the candidate asked for on this letter, if any."""
     return ReapplyReminder.objects.filter(application_id=letter.application_id).first()
 
 
 def reminder_is_on(reminder: ReapplyReminder | None) -> bool:
+    """Whether a reminder will still be sent (scheduled or being sent)."""
     return reminder is not None and reminder.status in (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
-
-
-def candidate_requests(letter) -> QuerySet[FeedbackRequest]:
-    return FeedbackRequest.objects.filter(letter=letter).order_by("asked_at", "id")
-
-
-# Requests for more detail (staff) -------------------------------------------
-
-
-def _requests() -> QuerySet[FeedbackRequest]:
-    return FeedbackRequest.objects.select_related(
-        "letter__application__candidate",
-        "letter__application__job",
-        "letter__decision__decided_by",
-        "letter__decision__stage",
-        "answered_by",
-        "approved_by",
-    )
-
-
-def requests_routed_to(user) -> QuerySet[FeedbackRequest]:
-    """Requests the user answers: they made the decision, or they manage the job."""
-    if not user.is_authenticated:
-        return FeedbackRequest.objects.none()
-    return _requests().filter(
-        Q(letter__decision__decided_by=user) | Q(letter__application__job__hiring_manager=user)
-    )
-
-
-def request_to_answer(user, pk: int) -> FeedbackRequest:
-    """A request the user may answer (404 otherwise). HR may open any, to read it."""
-    queryset = _requests() if roles.is_hr(user) else requests_routed_to(user)
-    request = queryset.filter(pk=pk).first()
-    if request is None:
-        raise Http404
-    return request
-
-
-def requests_for_review(*, status: str | None = None) -> QuerySet[FeedbackRequest]:
-    """HR's list: waiting for review first, then the rest by deadline."""
-    queryset = _requests()
-    if status:
-        queryset = queryset.filter(status=status)
-    return queryset.order_by("deadline", "id")
-
-
-def request_for_hr(pk: int) -> FeedbackRequest:
-    request = _requests().filter(pk=pk).first()
-    if request is None:
-        raise Http404
-    return request
-
-
-# Privacy (HR) ----------------------------------------------------------------
-
-
-def candidate_for_hr(user, pk: int):
-    """Any candidate, for HR only (404 otherwise)."""
-    from candidates.models import Candidate
-
-    if not roles.is_hr(user):
-        raise Http404
-    candidate = Candidate.objects.filter(pk=pk).first()
-    if candidate is None:
-        raise Http404
-    return candidate
-
-
-def candidates_matching(user, query: str, *, limit: int = 50):
-    from candidates.models import Candidate
-
-    query = (query or "").strip()
-    if not roles.is_hr(user) or len(query) < 2:
-        return Candidate.objects.none()
-    return Candidate.objects.filter(Q(email__icontains=query) | Q(name__icontains=query)).order_by(
-        "name", "id"
-    )[:limit]

@@ -1,11 +1,10 @@
-"""What candidates do from their signed links, and the answers to their requests.
+"""What candidates do from their signed links: the reapply reminder, rating, unsubscribing, reapplying.
 
 Candidates have no account: the views read a signed token, load the letter
-through ``feedback.portal.selectors`` and call one of these services.
+through ``feedback.portal.selectors`` and call one of these services (or, to
+ask a question, ``feedback.requests.services.request_create``). None takes
+``by``: the signed link is the candidate's credential.
 """
-
-import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from django.utils.formats import date_format
 
 from candidates.models import Candidate
 from core.audit import audit_record
-from core.dates import add_business_days, end_of_local_day, org_tz
+from feedback.letters.selectors import CLOSED_TO_CANDIDATE, letter_closed_to_candidate
 from feedback.models import (
     CandidateRating,
     DeliveryStatus,
@@ -24,23 +23,13 @@ from feedback.models import (
     ReapplyAnswer,
     ReapplyReminder,
 )
-from feedback.portal.selectors import (
-    CANDIDATE_VISIBLE,
-    reapply_date,
-    reapply_is_open,
-    reapply_jobs,
-    reminder_due_at,
-)
-from feedback.quality import rules as quality
+from feedback.portal.selectors import reapply_date, reapply_is_open, reapply_jobs, reminder_due_at
+from feedback.requests.services import candidate_touch
 from hiring.models import Application
-from outbox.services import mail_domain
+from outbox.message_ids import delivery_message_id
 
-QUESTION_MAX_LENGTH = 1000
-ANSWER_MAX_LENGTH = 4000
 REAPPLY_ANSWER_MAX_LENGTH = 4000
 RATING_COMMENT_MAX_LENGTH = 2000
-# Requests a candidate may make per letter: enough to follow up, not a channel for spam.
-REQUESTS_PER_LETTER = 3
 
 
 class CandidateActionError(Exception):
@@ -55,40 +44,16 @@ class ReminderStateError(CandidateActionError):
     pass
 
 
-class RequestStateError(CandidateActionError):
-    pass
-
-
 class ReapplyStateError(CandidateActionError):
     pass
 
 
-class QualityCheckFailed(CandidateActionError):
-    """The answer has quality findings and no override reason was given."""
-
-    def __init__(self, findings):
-        super().__init__("The answer has quality flags: fix them, or give a reason to override.")
-        self.findings = findings
-
-
-def message_id(kind: str) -> str:
-    """A Message-ID unique to one row, kept on the row so a resend reuses it."""
-    return f"<{kind}.{uuid.uuid4().hex}@{mail_domain()}>"
-
-
-def _touch(candidate: Candidate, now: dt.datetime) -> None:
-    """The candidate acted: retention counts from now."""
-    Candidate.objects.filter(pk=candidate.pk).update(last_activity_at=now)
-    candidate.last_activity_at = now
-
-
 def _require_open_letter(letter: FeedbackLetter) -> Candidate:
-    candidate = letter.application.candidate
-    if candidate.erased:
-        raise CandidateActionError("This feedback has been deleted.")
-    if letter.status not in CANDIDATE_VISIBLE:
-        raise CandidateActionError("This letter has not been sent.")
-    return candidate
+    """The letter's candidate, or CandidateActionError when the letter is not open to them."""
+    closed = letter_closed_to_candidate(letter)
+    if closed:
+        raise CandidateActionError(CLOSED_TO_CANDIDATE[closed])
+    return letter.application.candidate
 
 
 # Reminder ------------------------------------------------------------------
@@ -113,7 +78,7 @@ def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
             "status": DeliveryStatus.SCHEDULED,
             "send_after": due,
             "opted_in_at": now,
-            "message_id": message_id("reminder"),
+            "message_id": delivery_message_id("reminder"),
         },
     )
     if not created:
@@ -126,13 +91,13 @@ def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
             reminder.last_error = ""
             reminder.claimed_until = None
         reminder.send_after = due
-        reminder.message_id = reminder.message_id or message_id("reminder")
+        reminder.message_id = reminder.message_id or delivery_message_id("reminder")
         reminder.full_clean()
         reminder.save()
     if Candidate.objects.filter(pk=candidate.pk, unsubscribed_at__isnull=False).update(unsubscribed_at=None):
         candidate.unsubscribed_at = None
         audit_record(actor=None, verb="candidate.resubscribed", target=candidate, reason="reminder opt-in")
-    _touch(candidate, now)
+    candidate_touch(candidate, now)
     audit_record(actor=None, verb="reminder.opted_in", target=reminder)
     return reminder
 
@@ -149,7 +114,7 @@ def reminder_opt_out(*, letter: FeedbackLetter) -> ReapplyReminder | None:
     reminder.status = DeliveryStatus.CANCELLED
     reminder.claimed_until = None
     reminder.save(update_fields=["status", "claimed_until"])
-    _touch(candidate, timezone.now())
+    candidate_touch(candidate, timezone.now())
     audit_record(actor=None, verb="reminder.opted_out", target=reminder)
     return reminder
 
@@ -167,149 +132,8 @@ def rating_save(*, letter: FeedbackLetter, score: int, comment: str = "") -> Can
     rating.comment = (comment or "").strip()
     rating.full_clean()
     rating.save()
-    _touch(candidate, timezone.now())
+    candidate_touch(candidate, timezone.now())
     return rating
-
-
-# Requests for more detail ----------------------------------------------------
-
-
-def request_deadline(now: dt.datetime) -> dt.datetime:
-    today = now.astimezone(org_tz()).date()
-    return end_of_local_day(add_business_days(today, settings.CANDOR_REQUEST_DEADLINE_DAYS))
-
-
-@transaction.atomic
-def request_create(*, letter: FeedbackLetter, question: str) -> FeedbackRequest:
-    """Ask for more detail: routed to the decider, due in CANDOR_REQUEST_DEADLINE_DAYS business days."""
-    candidate = _require_open_letter(letter)
-    question = (question or "").strip()
-    if not question:
-        raise ValidationError({"question": "Write your question."})
-    if len(question) > QUESTION_MAX_LENGTH:
-        raise ValidationError({"question": f"Keep it under {QUESTION_MAX_LENGTH} characters."})
-    # Lock the letter so two quick submissions cannot both pass the limit.
-    FeedbackLetter.objects.select_for_update().filter(pk=letter.pk).first()
-    if FeedbackRequest.objects.filter(letter=letter).count() >= REQUESTS_PER_LETTER:
-        raise RequestStateError(
-            f"You have already asked {REQUESTS_PER_LETTER} questions about this letter. "
-            f"For anything else, write to {settings.CANDOR_HR_EMAIL}."
-        )
-    now = timezone.now()
-    request = FeedbackRequest(
-        letter=letter,
-        question=question,
-        status=FeedbackRequest.Status.OPEN,
-        asked_at=now,
-        deadline=request_deadline(now),
-        message_id=message_id("answer"),
-    )
-    request.full_clean()
-    request.save()
-    _touch(candidate, now)
-    audit_record(actor=None, verb="request.created", target=request)
-    return request
-
-
-def _locked_request(request: FeedbackRequest) -> FeedbackRequest:
-    return (
-        FeedbackRequest.objects.select_for_update(of=("self",))
-        .select_related("letter__application__candidate")
-        .get(pk=request.pk)
-    )
-
-
-@transaction.atomic
-def request_answer(*, request: FeedbackRequest, by, answer: str) -> FeedbackRequest:
-    """The decider answers; the answer goes to HR review. They may revise it until approved."""
-    request = _locked_request(request)
-    if request.status not in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW):
-        raise RequestStateError("This request has already been answered and approved.")
-    answer = (answer or "").strip()
-    if not answer:
-        raise ValidationError({"answer": "Write an answer."})
-    if len(answer) > ANSWER_MAX_LENGTH:
-        raise ValidationError({"answer": f"Keep it under {ANSWER_MAX_LENGTH} characters."})
-    request.answer = answer
-    request.answered_by = by
-    request.answered_at = timezone.now()
-    request.status = FeedbackRequest.Status.IN_REVIEW
-    request.full_clean()
-    request.save()
-    audit_record(actor=by, verb="request.answered", target=request)
-    return request
-
-
-def check_answer(text: str):
-    """Quality findings for an answer (the same check as letters, with admin phrase lists)."""
-    return quality.check_text_with_db(text)
-
-
-@transaction.atomic
-def request_approve(
-    *, request: FeedbackRequest, by, override_reason: str = "", answer: str | None = None
-) -> FeedbackRequest:
-    """HR approves the answer (optionally edited): it is scheduled to send now.
-
-    Quality flags block approval unless HR gives a reason, which is audited.
-    A candidate who unsubscribed is not emailed; the approved answer still
-    shows on their feedback page.
-    """
-    request = _locked_request(request)
-    if request.status != FeedbackRequest.Status.IN_REVIEW:
-        raise RequestStateError("Only an answered request waiting for review can be approved.")
-    if answer is not None:
-        answer = answer.strip()
-        if not answer:
-            raise ValidationError({"answer": "The answer cannot be empty."})
-        if len(answer) > ANSWER_MAX_LENGTH:
-            raise ValidationError({"answer": f"Keep it under {ANSWER_MAX_LENGTH} characters."})
-        if answer != request.answer:
-            request.answer = answer
-            audit_record(actor=by, verb="request.edited", target=request)
-    override_reason = (override_reason or "").strip()
-    findings = check_answer(request.answer)
-    if findings and not override_reason:
-        raise QualityCheckFailed(findings)
-    now = timezone.now()
-    request.approved_by = by
-    request.override_reason = override_reason if findings else ""
-    request.message_id = request.message_id or message_id("answer")
-    candidate = request.letter.application.candidate
-    if candidate.contactable:
-        request.status = FeedbackRequest.Status.SCHEDULED
-        request.send_after = now
-    else:
-        request.status = FeedbackRequest.Status.CANCELLED
-        request.last_error = "Not emailed: the candidate unsubscribed. The answer shows on their page."
-    request.full_clean()
-    request.save()
-    if findings:
-        audit_record(
-            actor=by,
-            verb="request.override",
-            target=request,
-            reason=override_reason,
-            data={"categories": sorted({f.category for f in findings})},
-        )
-    audit_record(actor=by, verb="request.approved", target=request)
-    return request
-
-
-@transaction.atomic
-def request_close(*, request: FeedbackRequest, by, reason: str) -> FeedbackRequest:
-    """HR closes a request without answering it (abuse, spam, handled another way). Audited."""
-    request = _locked_request(request)
-    if request.status not in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW):
-        raise RequestStateError("Only a request that has not been approved can be closed.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Give a reason."})
-    request.status = FeedbackRequest.Status.CANCELLED
-    request.last_error = "Closed by HR without an answer."
-    request.save(update_fields=["status", "last_error"])
-    audit_record(actor=by, verb="request.closed", target=request, reason=reason)
-    return request
 
 
 # Unsubscribe ---------------------------------------------------------------

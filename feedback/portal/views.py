@@ -26,7 +26,6 @@ from feedback.portal import ics, services
 from feedback.portal.forms import QuestionForm, RatingForm, ReapplyForm, time_zone_names
 from feedback.portal.selectors import (
     LinkProblem,
-    candidate_requests,
     existing_reapplication,
     letter_from_token,
     progress,
@@ -36,7 +35,10 @@ from feedback.portal.selectors import (
     reminder_for,
     reminder_is_on,
 )
-from feedback.portal.services import REQUESTS_PER_LETTER, CandidateActionError
+from feedback.portal.services import CandidateActionError
+from feedback.requests import services as request_services
+from feedback.requests.selectors import candidate_requests
+from feedback.requests.services import REQUESTS_PER_LETTER, RequestStateError
 
 LINK_PROBLEM_STATUS = 404
 
@@ -44,7 +46,7 @@ LINK_PROBLEM_STATUS = 404
 def link_problem(request, reason: str):
     return render(
         request,
-        "candidate/link_problem.html",
+        "feedback/portal/link_problem.html",
         {"reason": reason, "hr_email": settings.CANDOR_HR_EMAIL},
         status=LINK_PROBLEM_STATUS,
     )
@@ -110,7 +112,7 @@ def _letter_page(request, letter, token, *, question_form=None, rating_form=None
         "hr_email": settings.CANDOR_HR_EMAIL,
         **_urls(letter, token),
     }
-    return render(request, "candidate/letter.html", context, status=status)
+    return render(request, "feedback/portal/letter.html", context, status=status)
 
 
 def _back(token, anchor: str):
@@ -153,11 +155,11 @@ def ask(request, letter, token):
     form = QuestionForm(request.POST)
     if form.is_valid():
         try:
-            services.request_create(letter=letter, question=form.cleaned_data["question"])
+            request_services.request_create(letter=letter, question=form.cleaned_data["question"])
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error("question", message)
-        except CandidateActionError as exc:
+        except RequestStateError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Thank you: your question is on its way. We will email you the answer.")
@@ -190,10 +192,10 @@ def unsubscribe(request, letter, token):
     page_url = reverse("candidate:letter", args=[make_token("letter", letter.public_id)])
     if request.method == "POST":
         services.candidate_unsubscribe(candidate=candidate)
-        return render(request, "candidate/unsubscribed.html", {"page_url": page_url})
+        return render(request, "feedback/portal/unsubscribed.html", {"page_url": page_url})
     return render(
         request,
-        "candidate/unsubscribe_confirm.html",
+        "feedback/portal/unsubscribe_confirm.html",
         {"already": candidate.unsubscribed, "page_url": page_url},
     )
 
@@ -214,13 +216,15 @@ def reapply(request, letter, token):
         # A second submission of the form (back button, double click, an old tab) says so.
         already = request.method == "POST"
         return render(
-            request, "candidate/reapply_done.html", {**context, "application": existing, "already": already}
+            request,
+            "feedback/portal/reapply_done.html",
+            {**context, "application": existing, "already": already},
         )
     if not reapply_is_open(letter):
-        return render(request, "candidate/reapply_not_yet.html", context)
+        return render(request, "feedback/portal/reapply_not_yet.html", context)
     jobs = reapply_jobs(letter)
     if not jobs:
-        return render(request, "candidate/reapply_no_roles.html", context)
+        return render(request, "feedback/portal/reapply_no_roles.html", context)
     candidate = letter.application.candidate
     points = list(letter.decision.points.select_related("criterion"))
     initial = {"name": candidate.name, "email": candidate.email, "time_zone": candidate.time_zone}
@@ -248,7 +252,7 @@ def reapply(request, letter, token):
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "candidate/reapply.html",
+        "feedback/portal/reapply.html",
         {**context, "form": form, "jobs": jobs, "time_zones": time_zone_names()},
         status=status,
     )

@@ -3,11 +3,16 @@
 Erasure anonymises in place rather than deleting rows, so that counts and
 statuses (funnels, response times, ratings) stay true while nothing left
 identifies the person or repeats what was said about them.
+
+``by`` is the HR user acting (``selectors.can_manage_personal_data``), or None
+for the system (the retention job; an export made for a test). Any other user
+gets ``PermissionDenied``.
 """
 
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -23,6 +28,7 @@ from feedback.models import (
     ReapplyAnswer,
     ReapplyReminder,
 )
+from feedback.privacy.selectors import can_manage_personal_data
 from hiring.models import Application, FeedbackPoint, Rating, Scorecard
 
 ERASED_NAME = "Erased candidate"
@@ -33,9 +39,18 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def _require_hr_or_system(by, what: str) -> None:
+    if by is not None and not can_manage_personal_data(by):
+        raise PermissionDenied(f"Only HR can {what} a candidate's data.")
+
+
 @transaction.atomic
 def candidate_export(*, candidate: Candidate, by=None) -> dict:
-    """Everything Candor holds about a candidate, as JSON-serialisable data."""
+    """Everything Candor holds about a candidate, as JSON-serialisable data (a dict).
+
+    Audited when ``by`` is given. Raises PermissionDenied unless ``by`` is HR or None.
+    """
+    _require_hr_or_system(by, "export")
     applications = (
         Application.objects.filter(candidate=candidate)
         .select_related("job", "current_stage", "previous")
@@ -187,8 +202,10 @@ def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
 
     Kept: the rows, their statuses and dates, scores and ratings, so counts
     and funnels stay true. Gone: name, email, phone, time zone, every letter,
-    question, answer, comment and note written to or about them.
+    question, answer, comment and note written to or about them. ``by`` None is
+    the retention job. Raises PermissionDenied unless ``by`` is HR or None.
     """
+    _require_hr_or_system(by, "erase")
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     now = timezone.now()
     letters = FeedbackLetter.objects.filter(application__candidate=candidate)

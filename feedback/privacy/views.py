@@ -9,9 +9,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from candidates.selectors import candidate_for_hr
 from core.permissions import hr_required
-from feedback.portal.forms import EraseForm
-from feedback.portal.selectors import candidate_for_hr, candidates_matching
+from feedback.privacy.forms import EraseForm
+from feedback.privacy.selectors import candidates_matching
 from feedback.privacy.services import candidate_erase, candidate_export
 
 

@@ -8,19 +8,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import roles
 from core.permissions import hr_required, staff_required
 from feedback.models import FeedbackRequest
-from feedback.portal import services
-from feedback.portal.forms import AnswerForm, CloseForm, ReviewForm
-from feedback.portal.selectors import (
+from feedback.quality import rules as quality
+from feedback.requests import services
+from feedback.requests.forms import AnswerForm, CloseForm, ReviewForm
+from feedback.requests.selectors import (
+    ANSWERABLE,
+    can_answer_request,
+    can_review_requests,
     request_for_hr,
     request_to_answer,
     requests_for_review,
     requests_routed_to,
 )
-from feedback.portal.services import ANSWER_MAX_LENGTH, CandidateActionError, QualityCheckFailed
-from feedback.quality import rules as quality
+from feedback.requests.services import ANSWER_MAX_LENGTH, QualityCheckFailed, RequestStateError
 
 
 @login_required
@@ -43,8 +45,7 @@ def mine(request):
 @require_http_methods(["GET", "POST"])
 def answer(request, pk):
     item = request_to_answer(request.user, pk)
-    routed = requests_routed_to(request.user).filter(pk=item.pk).exists()
-    can_answer = routed and item.status in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW)
+    can_answer = can_answer_request(request.user, item) and item.status in ANSWERABLE
     form = AnswerForm(request.POST or None, initial={"answer": item.answer})
     _live_check(form)
     if request.method == "POST":
@@ -56,7 +57,7 @@ def answer(request, pk):
                 services.request_answer(request=item, by=request.user, answer=form.cleaned_data["answer"])
             except ValidationError as exc:
                 form.add_error("answer", exc.messages)
-            except CandidateActionError as exc:
+            except RequestStateError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, "Thank you: your answer is with HR for review.")
@@ -66,7 +67,7 @@ def answer(request, pk):
         "letter": item.letter,
         "form": form,
         "can_answer": can_answer,
-        "is_hr": roles.is_hr(request.user),
+        "is_hr": can_review_requests(request.user),
     }
     return render(request, "feedback/requests/answer.html", context, status=400 if form.errors else 200)
 
@@ -119,7 +120,7 @@ def review_list(request):
 def review(request, pk):
     item = request_for_hr(pk)
     can_approve = item.status == FeedbackRequest.Status.IN_REVIEW
-    can_close = item.status in (FeedbackRequest.Status.OPEN, FeedbackRequest.Status.IN_REVIEW)
+    can_close = item.status in ANSWERABLE
     if request.method == "POST" and request.POST.get("action") == "close":
         return _close(request, item, can_close)
     form = ReviewForm(request.POST or None, initial={"answer": item.answer})
@@ -145,7 +146,7 @@ def review(request, pk):
                 form.add_error("override_reason", exc.message)
             except ValidationError as exc:
                 form.add_error("answer", exc.messages)
-            except CandidateActionError as exc:
+            except RequestStateError as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(request, "Approved: the answer is on its way to the candidate.")
@@ -172,7 +173,7 @@ def _close(request, item, can_close):
     elif form.is_valid():
         try:
             services.request_close(request=item, by=request.user, reason=form.cleaned_data["reason"])
-        except CandidateActionError as exc:
+        except RequestStateError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, "The request is closed. The candidate's page says so.")

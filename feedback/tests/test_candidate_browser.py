@@ -190,7 +190,7 @@ def test_candidate_and_request_pages_have_no_serious_accessibility_violations(pa
     """axe-core on the pages this part adds beyond the main candidate page (checked in tests/e2e)."""
     import datetime as dt
 
-    from feedback.portal import services
+    from feedback.requests import services as request_services
     from feedback.tests.candidate_helpers import make_letter, url
     from hiring.tests.factories import HRFactory
     from tests.e2e.helpers import use_session_of
@@ -199,9 +199,9 @@ def test_candidate_and_request_pages_have_no_serious_accessibility_violations(pa
     require("axe")
     open_letter = make_letter(decided_at=timezone.now() - dt.timedelta(days=200))
     letter = make_letter()
-    request = services.request_create(letter=letter, question="Which part was weakest?")
-    flagged = services.request_create(letter=open_letter, question="Why?")
-    services.request_answer(
+    request = request_services.request_create(letter=letter, question="Which part was weakest?")
+    flagged = request_services.request_create(letter=open_letter, question="Why?")
+    request_services.request_answer(
         request=flagged, by=open_letter.decision.decided_by, answer="You were not the right culture fit."
     )
     hr = HRFactory()
@@ -237,13 +237,13 @@ def test_candidate_and_request_pages_have_no_serious_accessibility_violations(pa
 
 
 def test_decider_sees_the_quality_check_live_while_answering(page, live_server, groups, csp_errors):
-    from feedback.portal import services
+    from feedback.requests import services as request_services
     from feedback.tests.candidate_helpers import make_letter
     from tests.e2e.helpers import use_session_of
 
     page.set_default_timeout(10_000)
     letter = make_letter()
-    request = services.request_create(letter=letter, question="What was missing?")
+    request = request_services.request_create(letter=letter, question="What was missing?")
     use_session_of(page, letter.decision.decided_by, live_server)
     page.goto(f"{live_server.url}/requests/")
     page.get_by_role("link", name=re.compile("question from")).click()

@@ -13,6 +13,7 @@ from feedback.portal.emails import (
     build_reminder_message,
     reminder_skip_reason,
 )
+from feedback.requests import services as request_services
 from feedback.tests.candidate_helpers import make_letter
 from hiring.models import Application, Job
 from hiring.tests.factories import ApplicationFactory, job_with_pipeline
@@ -69,7 +70,7 @@ def test_job_title_with_newline_cannot_inject_headers():
     letter, reminder = _reminder()
     Job.objects.filter(pk=letter.application.job_id).update(title="Dev\r\nBcc: evil@example.com")
     reminder.refresh_from_db()
-    request = services.request_create(letter=letter, question="Why?")
+    request = request_services.request_create(letter=letter, question="Why?")
     request.answer = "Because."
     msg = build_answer_message(request).message()
     assert "Bcc" not in {k for k, _ in msg.items()}
@@ -90,8 +91,8 @@ def test_candidate_name_is_escaped_in_html():
 
 def test_answer_email_carries_question_and_answer(hr_user):
     letter = make_letter()
-    request = services.request_create(letter=letter, question="What <would> help?")
-    request = services.request_answer(
+    request = request_services.request_create(letter=letter, question="What <would> help?")
+    request = request_services.request_answer(
         request=request, by=letter.decision.decided_by, answer="Practise naming trade-offs & limits."
     )
     msg = build_answer_message(request)

@@ -13,7 +13,9 @@ from core.models import AuditEvent
 from feedback.letters.emails import letter_text
 from feedback.models import CandidateRating, DeliveryStatus, FeedbackRequest, ReapplyReminder
 from feedback.portal import services
-from feedback.portal.services import REQUESTS_PER_LETTER, ReminderStateError
+from feedback.portal.services import ReminderStateError
+from feedback.requests import services as request_services
+from feedback.requests.services import REQUESTS_PER_LETTER
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.models import Interview, Scorecard
 from hiring.tests.factories import job_with_pipeline
@@ -142,7 +144,7 @@ def test_candidate_actions_keep_last_activity_fresh():
     for step, action in enumerate(
         (
             lambda: services.rating_save(letter=letter, score=3),
-            lambda: services.request_create(letter=letter, question="More on point 2?"),
+            lambda: request_services.request_create(letter=letter, question="More on point 2?"),
         ),
         start=1,
     ):
@@ -196,13 +198,13 @@ def test_questions_per_letter_are_limited(client):
 
 def test_approved_answer_shows_on_the_page(client, hr_user):
     letter = make_letter()
-    request = services.request_create(letter=letter, question="Which trade-offs?")
-    services.request_answer(
+    request = request_services.request_create(letter=letter, question="Which trade-offs?")
+    request_services.request_answer(
         request=request, by=letter.decision.decided_by, answer="Token bucket versus sliding window."
     )
     page = client.get(url("letter", letter)).content.decode()
     assert "Token bucket" not in page  # not until HR approves
-    services.request_approve(request=request, by=hr_user)
+    request_services.request_approve(request=request, by=hr_user)
     page = client.get(url("letter", letter)).content.decode()
     assert "Token bucket versus sliding window." in page
 
@@ -273,7 +275,7 @@ def test_page_query_count_does_not_grow_with_questions_and_stages(client, django
         assert client.get(url("letter", few)).status_code == 200
     many = make_letter(job=job_with_pipeline(stages=[f"Stage {n}" for n in range(8)]))
     for n in range(REQUESTS_PER_LETTER):
-        services.request_create(letter=many, question=f"Question {n}")
+        request_services.request_create(letter=many, question=f"Question {n}")
     services.rating_save(letter=many, score=3)
     services.reminder_opt_in(letter=many)
     with django_assert_max_num_queries(7):

@@ -2,7 +2,6 @@
 
 import dataclasses
 import datetime as dt
-import smtplib
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
@@ -14,6 +13,7 @@ from candidates.models import Candidate
 from core.audit import audit_for
 from feedback.models import FeedbackLetter
 from feedback.tests.conftest import make_letters
+from outbox import sending
 from outbox import services as delivery
 from outbox.services import (
     RETRY_BACKOFF_MAX,
@@ -391,15 +391,6 @@ def test_only_a_failed_row_can_be_retried():
 # -- the task -----------------------------------------------------------------
 
 
-def test_send_task_retries_with_capped_backoff_and_bounded_tries(settings):
-    assert delivery_send_task.autoretry_for == (TemporaryDeliveryError,)
-    assert delivery_send_task.retry_backoff is True
-    assert delivery_send_task.retry_jitter is True
-    assert delivery_send_task.retry_backoff_max == RETRY_BACKOFF_MAX <= 300
-    assert delivery_send_task.max_retries == settings.CANDOR_SEND_MAX_RETRIES
-    assert delivery_send_task.acks_late is True
-
-
 def test_a_late_retry_is_queued_no_more_than_five_minutes_ahead(smtp_sink, monkeypatch, settings):
     """Even after many tries the back-off countdown stays within 300 seconds."""
     (letter,) = make_letters(1)
@@ -438,6 +429,7 @@ def test_send_task_on_its_last_try_marks_the_letter_failed(smtp_sink):
         ("FeedbackLetter", "letter_due_idx"),
         ("ReapplyReminder", "reminder_due_idx"),
         ("FeedbackRequest", "request_due_idx"),
+        ("LateDigest", "digest_due_idx"),
     ],
 )
 def test_sweep_query_reads_the_partial_due_index(model_name, index):
@@ -450,20 +442,6 @@ def test_sweep_query_reads_the_partial_due_index(model_name, index):
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = qs.values_list("pk", flat=True)[:500].explain()
     assert index in plan, plan
-
-
-def test_smtp_errors_are_explained_for_hr():
-    permanent, reason = delivery._explain(
-        smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"5.1.1 No such user")})
-    )
-    assert permanent and reason == "The mail server refused the recipient's address (550 5.1.1 No such user)."
-    permanent, reason = delivery._explain(
-        smtplib.SMTPRecipientsRefused({"a@example.com": (452, b"4.2.2 Mailbox full")})
-    )
-    assert not permanent
-    assert delivery._explain(smtplib.SMTPDataError(554, b"5.7.1 Spam"))[0] is True
-    assert delivery._explain(smtplib.SMTPDataError(451, b"4.3.0 Later"))[0] is False
-    assert delivery._explain(TimeoutError())[0] is False
 
 
 # -- sending a chunk ----------------------------------------------------------
@@ -597,7 +575,7 @@ def test_server_lost_mid_chunk_marks_the_sent_ones_and_hands_the_rest_back_for_r
 ):
     letters = make_letters(5)
     pks = [letter.pk for letter in letters]
-    transmit = delivery._transmit
+    transmit = sending._transmit
     calls = []
 
     def server_goes_away_at_the_third(msg):
@@ -606,7 +584,7 @@ def test_server_lost_mid_chunk_marks_the_sent_ones_and_hands_the_rest_back_for_r
             raise ConnectionRefusedError(111, "Connection refused")
         transmit(msg)
 
-    monkeypatch.setattr(delivery, "_transmit", server_goes_away_at_the_third)
+    monkeypatch.setattr(sending, "_transmit", server_goes_away_at_the_third)
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = deliveries_send_chunk(kind="letter", pks=pks)
     assert [outcomes[pk] for pk in pks] == ["sent", "sent", "skipped", "skipped", "skipped"]
@@ -625,7 +603,7 @@ def test_server_lost_mid_chunk_marks_the_sent_ones_and_hands_the_rest_back_for_r
         ("delivery_send_task", ("letter", failed.pk)),
     ]
     # The retries (or a redelivery of the same chunk) send the rest; nobody gets two.
-    monkeypatch.setattr(delivery, "_transmit", transmit)
+    monkeypatch.setattr(sending, "_transmit", transmit)
     assert deliveries_send_chunk(kind="letter", pks=pks) == {
         **dict.fromkeys(pks[:2], "skipped"),
         **dict.fromkeys(pks[2:], "sent"),
@@ -673,13 +651,13 @@ def test_chunk_too_slow_for_its_lease_hands_the_rest_back_instead_of_racing_the_
     settings.CANDOR_SEND_LEASE_SECONDS = 1  # stop half a lease after taking: 0.5 s
     letters = make_letters(4)
     pks = [letter.pk for letter in letters]
-    transmit = delivery._transmit
+    transmit = sending._transmit
 
     def slow(msg):
         time.sleep(0.3)
         transmit(msg)
 
-    monkeypatch.setattr(delivery, "_transmit", slow)
+    monkeypatch.setattr(sending, "_transmit", slow)
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = deliveries_send_chunk(kind="letter", pks=pks)
     assert [outcomes[pk] for pk in pks] == ["sent", "sent", "skipped", "skipped"]

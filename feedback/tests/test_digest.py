@@ -159,3 +159,108 @@ def test_names_with_markup_are_escaped_in_the_html_digest(mailoutbox, dana):
     html = by_recipient(mailoutbox)["hr@candor.example"].alternatives[0][0]
     assert "<script>" not in html
     assert "&lt;script&gt;" in html and "Zoë" in html
+
+
+# -- the digest is a row, sent by the outbox ---------------------------------------
+
+
+def test_each_digest_is_a_row_sent_by_the_outbox_not_an_audit_record(mailoutbox, dana):
+    from core.models import AuditEvent
+    from feedback.models import LateDigest
+
+    late_letters(1, decider=dana)
+    assert late_digest_send() == 2
+    rows = list(LateDigest.objects.order_by("pk"))
+    day = timezone.localdate()
+    assert [(row.user_id, row.day, row.status, row.attempts) for row in rows] == [
+        (None, day, "sent", 1),
+        (dana.pk, day, "sent", 1),
+    ]
+    assert {row.message_id for row in rows} == {mail.extra_headers["Message-ID"] for mail in mailoutbox}
+    assert rows[1].message_id == f"<candor.digest.{day.isoformat()}.u{dana.pk}@candor.example>"
+    # The audit trail only mirrors the rows: each event names its digest row.
+    events = AuditEvent.objects.filter(verb="digest.sent").order_by("target_id")
+    assert [(event.target_type, event.target_id) for event in events] == [
+        ("feedback.latedigest", row.pk) for row in rows
+    ]
+    assert late_digest_send() == 0
+    assert len(mailoutbox) == 2
+
+
+def test_a_sent_digest_keeps_its_subject_but_not_the_names_it_listed(mailoutbox, dana):
+    from feedback.models import LateDigest
+
+    late_letters(1, decider=dana)
+    late_digest_send()
+    for row in LateDigest.objects.all():
+        assert row.sent_subject.startswith("1 candidate waiting past a feedback deadline")
+        assert row.sent_text == "" and row.sent_html == ""
+
+
+def _fail_sends_from(monkeypatch, n: int) -> None:
+    from django.core.mail import EmailMessage
+
+    real_send = EmailMessage.send
+    calls = []
+
+    def send(self, fail_silently=False):
+        calls.append(self.to[0])
+        if len(calls) >= n:
+            raise ConnectionRefusedError("mail server gone")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", send)
+
+
+def test_a_digest_that_is_no_longer_needed_is_cancelled_not_sent(mailoutbox, dana, monkeypatch):
+    from feedback.models import LateDigest
+
+    (letter,) = late_letters(1, decider=dana)
+    _fail_sends_from(monkeypatch, 2)  # HR's goes, Dana's cannot
+    with pytest.raises(ConnectionRefusedError):
+        late_digest_send()
+    monkeypatch.undo()
+    # Meanwhile the letter went out: nothing is late for Dana any more.
+    FeedbackLetter.objects.filter(pk=letter.pk).update(status=Status.SENT)
+    assert late_digest_send() == 0
+    dana_digest = LateDigest.objects.get(user=dana)
+    assert dana_digest.status == "cancelled" and "nothing is late any more" in dana_digest.last_error
+    assert [mail.to for mail in mailoutbox] == [["hr@candor.example"]]
+
+
+def test_a_digest_the_morning_run_could_not_send_is_sent_by_the_sweep(
+    mailoutbox, dana, monkeypatch, django_capture_on_commit_callbacks
+):
+    from feedback.models import LateDigest
+    from outbox.services import deliveries_claim_due, deliveries_send_chunk
+
+    late_letters(1, decider=dana)
+    _fail_sends_from(monkeypatch, 1)
+    with pytest.raises(ConnectionRefusedError):
+        late_digest_send()
+    monkeypatch.undo()
+    assert mailoutbox == []
+    # Leased to the run, then held for its retry: the sweep waits until the claims run out.
+    with django_capture_on_commit_callbacks(execute=False):
+        assert deliveries_claim_due(kind="digest") == []
+    LateDigest.objects.update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=False):
+        ids = deliveries_claim_due(kind="digest")
+    assert len(ids) == 2
+    # What the queued chunk task runs: the engine's chunk path, with the kind's prepare hook.
+    assert set(deliveries_send_chunk(kind="digest", pks=ids).values()) == {"sent"}
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["dana@staff.example.com", "hr@candor.example"]
+    assert late_digest_send() == 0
+
+
+def test_yesterdays_unsent_digest_is_replaced_by_todays(mailoutbox, dana):
+    from feedback.models import LateDigest
+    from outbox.services import delivery_send
+
+    late_letters(1, decider=dana)
+    yesterday = LateDigest.objects.create(
+        user=None, day=timezone.localdate() - dt.timedelta(days=1), send_after=past(1)
+    )
+    assert delivery_send(kind="digest", pk=yesterday.pk) == "cancelled"
+    assert late_digest_send() == 2
+    assert len(mailoutbox) == 2

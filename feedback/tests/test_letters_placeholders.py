@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from feedback.letters import placeholders
+from feedback import placeholders
 from feedback.letters.forms import LetterTemplateForm
 from feedback.models import LetterTemplate
 

@@ -19,6 +19,7 @@ from feedback.models import (
 )
 from feedback.portal import services
 from feedback.privacy.services import candidate_erase, candidate_export, candidates_erase_expired
+from feedback.requests import services as request_services
 from feedback.tests.candidate_helpers import make_letter
 from hiring.models import Application, FeedbackPoint, Rating
 from hiring.tests.factories import ApplicationFactory, CriterionFactory, RatingFactory, ScorecardFactory
@@ -40,8 +41,10 @@ def _full_history():
         send_after=timezone.now() + dt.timedelta(days=1),
         message_id="<reminder.x@candor.example>",
     )
-    request = services.request_create(letter=letter, question="Which part of my design was weak?")
-    services.request_answer(request=request, by=letter.decision.decided_by, answer="The burst handling.")
+    request = request_services.request_create(letter=letter, question="Which part of my design was weak?")
+    request_services.request_answer(
+        request=request, by=letter.decision.decided_by, answer="The burst handling."
+    )
     services.rating_save(letter=letter, score=4, comment="Helpful, thank you Dana")
     scorecard = ScorecardFactory(interview__application=letter.application)
     RatingFactory(

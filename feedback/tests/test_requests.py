@@ -9,7 +9,8 @@ from django.utils import timezone
 from core.models import AuditEvent
 from feedback.models import FeedbackRequest
 from feedback.portal import services
-from feedback.portal.services import QualityCheckFailed, RequestStateError
+from feedback.requests import services as request_services
+from feedback.requests.services import QualityCheckFailed, RequestStateError
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.tests.factories import InterviewerFactory
 
@@ -25,13 +26,15 @@ FLAGGED_ANSWER = "Honestly you were not the right culture fit for the team."
 @pytest.fixture
 def asked(db):
     letter = make_letter()
-    request = services.request_create(letter=letter, question="What would a strong design answer include?")
+    request = request_services.request_create(
+        letter=letter, question="What would a strong design answer include?"
+    )
     return letter, request
 
 
 def _answered(asked, text=GOOD_ANSWER):
     letter, request = asked
-    return services.request_answer(request=request, by=letter.decision.decided_by, answer=text)
+    return request_services.request_answer(request=request, by=letter.decision.decided_by, answer=text)
 
 
 def test_decider_sees_the_request_and_answers_it(client, asked):
@@ -169,30 +172,30 @@ def test_override_with_a_reason_is_audited(client, asked, hr_user):
 def test_service_refuses_flagged_answer_without_reason(asked, hr_user):
     request = _answered(asked, FLAGGED_ANSWER)
     with pytest.raises(QualityCheckFailed) as exc:
-        services.request_approve(request=request, by=hr_user)
+        request_services.request_approve(request=request, by=hr_user)
     assert exc.value.findings
 
 
 def test_approving_twice_is_refused(asked, hr_user):
     request = _answered(asked)
-    services.request_approve(request=request, by=hr_user)
+    request_services.request_approve(request=request, by=hr_user)
     with pytest.raises(RequestStateError):
-        services.request_approve(request=request, by=hr_user)
+        request_services.request_approve(request=request, by=hr_user)
     with pytest.raises(RequestStateError):
-        services.request_answer(request=request, by=hr_user, answer="late change")
+        request_services.request_answer(request=request, by=hr_user, answer="late change")
 
 
 def test_unanswered_request_cannot_be_approved(asked, hr_user):
     _, request = asked
     with pytest.raises(RequestStateError):
-        services.request_approve(request=request, by=hr_user)
+        request_services.request_approve(request=request, by=hr_user)
 
 
 def test_unsubscribed_candidate_is_not_emailed_but_sees_the_answer(client, asked, hr_user):
     letter, _ = asked
     request = _answered(asked)
     services.candidate_unsubscribe(candidate=letter.application.candidate)
-    services.request_approve(request=request, by=hr_user)
+    request_services.request_approve(request=request, by=hr_user)
     request.refresh_from_db()
     assert request.status == FeedbackRequest.Status.CANCELLED
     assert "unsubscribed" in request.last_error
@@ -203,7 +206,7 @@ def test_approved_answer_is_emailed_once_by_the_engine(asked, hr_user, mailoutbo
     from outbox.services import delivery_send
 
     letter, _ = asked
-    request = services.request_approve(request=_answered(asked), by=hr_user)
+    request = request_services.request_approve(request=_answered(asked), by=hr_user)
     assert delivery_send(kind="answer", pk=request.pk) == "sent"
     assert delivery_send(kind="answer", pk=request.pk) == "skipped"
     assert len(mailoutbox) == 1

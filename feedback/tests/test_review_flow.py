@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.audit import audit_for
 from core.dates import org_tz
+from feedback.letters.findings import text_checker
 from feedback.letters.services import (
     LetterFindingsError,
     LetterStateError,
@@ -22,7 +23,6 @@ from feedback.letters.services import (
     letter_edit,
     letter_retry,
     letters_bulk_approve,
-    text_checker,
 )
 from feedback.models import FeedbackLetter, Phrase
 from hiring.models import Decision

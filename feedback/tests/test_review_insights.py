@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.letters.selectors import insight_figures
+from feedback.insights.selectors import insight_figures
 from feedback.models import CandidateRating, FeedbackLetter
 from feedback.tests.test_review_flow import make_letter
 

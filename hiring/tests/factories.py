@@ -61,6 +61,12 @@ class HRFactory(UserFactory):
     role = _with_role(roles.HR)
 
 
+class AdminFactory(UserFactory):
+    """The Admin role: the Django admin, and no hiring role."""
+
+    role = _with_role(roles.ADMIN)
+
+
 class JobFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Job

@@ -3,9 +3,9 @@ from django.db import IntegrityError
 
 from core.models import AuditEvent
 from feedback.models import FeedbackLetter
-from hiring import selectors
+from hiring import predicates, selectors
 from hiring.models import Application, Decision, Scorecard
-from hiring.services import DecisionError, decision_record
+from hiring.services.decisions import DecisionError, decision_record
 from hiring.tests.factories import (
     ApplicationFactory,
     HRFactory,
@@ -194,7 +194,7 @@ def test_someone_off_the_panel_cannot_decide(setup):
 def test_hr_cannot_decide_unless_on_the_panel(setup):
     application = setup
     hr = HRFactory()
-    assert not selectors.can_decide(hr, application)
+    assert not predicates.can_decide(hr, application)
     with pytest.raises(DecisionError):
         decision_record(
             application=application,

@@ -4,8 +4,8 @@ from django.urls import reverse
 
 from candidates.models import Candidate
 from candidates.tests.factories import CandidateFactory
-from hiring import csv_import
 from hiring.models import Application, Job
+from hiring.services import imports as csv_import
 from hiring.tests.factories import ApplicationFactory, job_with_pipeline
 
 pytestmark = pytest.mark.django_db

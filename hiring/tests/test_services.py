@@ -5,19 +5,11 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from hiring.models import Application, Job, Rating, Scorecard
-from hiring.services import (
-    HiringError,
-    PanelConflict,
-    ScorecardError,
-    application_open,
-    criterion_remove,
-    interview_assign,
-    job_create,
-    scorecard_save,
-    stage_add,
-    stage_move,
-    stage_remove,
-)
+from hiring.services.applications import application_open
+from hiring.services.errors import HiringError
+from hiring.services.interviews import PanelConflict, interview_assign
+from hiring.services.jobs import criterion_remove, job_create, stage_add, stage_move, stage_remove
+from hiring.services.scorecards import ScorecardError, scorecard_save
 from hiring.tests.factories import (
     ApplicationFactory,
     HRFactory,

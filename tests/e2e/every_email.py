@@ -18,6 +18,7 @@ from feedback.digest import late_digest_send
 from feedback.letters import services as letter_services
 from feedback.models import FeedbackLetter, FeedbackRequest, ReapplyReminder
 from feedback.portal import services as candidate_services
+from feedback.requests import services as request_services
 from outbox import services as delivery
 from tests.e2e.scenario import World
 
@@ -51,16 +52,16 @@ def send_every_email(world: World) -> dict[str, str]:
     assert delivery.delivery_send(kind="reminder", pk=reminder.pk) == delivery.Outcome.SENT
 
     # The answer to a request for more detail, written by the decider and approved by HR.
-    request = candidate_services.request_create(
+    request = request_services.request_create(
         letter=world.sent_letter, question="Could you say more about what a stronger rate limiter design is?"
     )
-    request = candidate_services.request_answer(
+    request = request_services.request_answer(
         request=request,
         by=world.bob,
         answer="A token bucket refills at a steady rate and allows short bursts up to its size. "
         "Saying how you would size it for our traffic would have made the design complete.",
     )
-    request = candidate_services.request_approve(request=request, by=world.hr)
+    request = request_services.request_approve(request=request, by=world.hr)
     _due_now(FeedbackRequest, request.pk)
     assert delivery.delivery_send(kind="answer", pk=request.pk) == delivery.Outcome.SENT
 

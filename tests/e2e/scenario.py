@@ -18,8 +18,8 @@ from django.utils import timezone
 from feedback import links
 from feedback.letters import services as letter_services
 from feedback.models import FeedbackLetter
-from hiring import services as hiring_services
 from hiring.models import Decision, Rating, Scorecard
+from hiring.services import decisions as decision_services
 from hiring.tests.factories import (
     ApplicationFactory,
     HRFactory,
@@ -92,7 +92,7 @@ def _submitted_scorecard(interview, score: int) -> None:
 
 def _no_hire(application, interviewer) -> Decision:
     stage = application.current_stage
-    return hiring_services.decision_record(
+    return decision_services.decision_record(
         application=application,
         stage=stage,
         outcome=Decision.Outcome.NO_HIRE,

@@ -27,7 +27,7 @@ SINK_EMAIL_TIMEOUT = 3  # seconds: a stalled server fails a send quickly in test
 def smtp_sink(settings):
     sink = SMTPSink().start()
     sink.email_timeout = SINK_EMAIL_TIMEOUT
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "outbox.backends.PersistentSMTPBackend"  # as base.py sets for smtp://
     settings.EMAIL_HOST = sink.host
     settings.EMAIL_PORT = sink.port
     settings.EMAIL_HOST_USER = ""
@@ -51,7 +51,7 @@ def celery_worker_process(request, transactional_db, django_db_serialized_rollba
             "DATABASE_URL": worker_database_url(),
             "REDIS_URL": broker,
             "EMAIL_URL": smtp_sink.email_url,
-            "EMAIL_TIMEOUT": str(smtp_sink.email_timeout),
+            "DJANGO_EMAIL_TIMEOUT": str(smtp_sink.email_timeout),
         },
         workdir=tmp_path / "worker",
     )

@@ -1,4 +1,4 @@
-"""A real SMTP server for tests (aiosmtpd in a thread) that keeps and counts what arrives.
+"""The one SMTP sink of tests and benchmarks: aiosmtpd in a thread that counts, and keeps, what arrives.
 
 Counting is by Message-ID: Candor's promise is one *message* per letter, and an
 SMTP-level resend of the same message (same Message-ID) is what a receiving
@@ -11,6 +11,12 @@ Faults it can play, each switchable while clients are connected:
   clients time out (nothing is stored);
 - ``stop()`` / ``start()``: no server on the port, so connections are refused;
 - ``refuse_recipient(addr, code=550)``: reject one recipient at RCPT TO.
+
+The sending benchmark runs it with ``keep_messages=False`` in a process of its
+own (``SinkProcess``, ``python -m tests.support.smtp PORT``): it then reads only
+each message's headers and counts Message-IDs, so that parsing whole messages
+does not become most of the baseline's cost, and it stays off the GIL of the
+process that runs the bare smtplib baseline.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import email
+import email.parser
 import email.policy
+import json
 import logging
 import socket
+import subprocess  # nosec
+import sys
 import threading
 import time
 from email.message import EmailMessage
@@ -78,18 +88,28 @@ class _Handler:
                 sink.rejections.append((sink._fail_code, None))
                 code = sink._fail_code
                 return f"{code} {'4.3.0' if code < 500 else '5.7.1'} Refused by the test sink"
-        message = email.message_from_bytes(
-            envelope.original_content or envelope.content, policy=email.policy.default
-        )
+        data = envelope.original_content or envelope.content
+        if not sink.keep_messages:
+            head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+            headers = _HEADER_PARSER.parsebytes(head, headersonly=True)
+            sink._count(str(headers.get("Message-ID", "")).strip())
+            return "250 OK: queued"
+        message = email.message_from_bytes(data, policy=email.policy.default)
         sink._store(message, envelope)
         return "250 OK: queued"
+
+
+_HEADER_PARSER = email.parser.BytesParser(policy=email.policy.compat32)
 
 
 class SMTPSink:
     """One SMTP server on 127.0.0.1:<port>; thread-safe counters and bounded waits."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, keep_messages: bool = True):
         self.host = "127.0.0.1"
+        # False: count Message-IDs from the headers only, keep nothing (the benchmark).
+        self.keep_messages = keep_messages
+        self.raw = 0
         self.port = port or free_port()
         self.lock = threading.Lock()
         self._arrived = threading.Condition(self.lock)
@@ -143,8 +163,15 @@ class SMTPSink:
         self.refused_recipients[address.lower()] = code
 
     # -- what arrived ----------------------------------------------------
+    def _count(self, message_id: str) -> None:
+        with self._arrived:
+            self.raw += 1
+            self.by_message_id[message_id] += 1
+            self._arrived.notify_all()
+
     def _store(self, message: EmailMessage, envelope) -> None:
         with self._arrived:
+            self.raw += 1
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.by_message_id[str(message.get("Message-ID", "")).strip()] += 1
@@ -153,7 +180,24 @@ class SMTPSink:
     @property
     def raw_count(self) -> int:
         with self.lock:
-            return len(self.messages)
+            return self.raw
+
+    def counts(self) -> dict:
+        """``{"distinct": n, "raw": m, "duplicates": d}``: Message-IDs, accepted DATA, IDs seen twice+."""
+        with self.lock:
+            return {
+                "distinct": len(self.by_message_id),
+                "raw": self.raw,
+                "duplicates": sum(1 for n in self.by_message_id.values() if n > 1),
+            }
+
+    def reset(self) -> None:
+        """Forget everything that arrived."""
+        with self.lock:
+            self.messages.clear()
+            self.envelopes.clear()
+            self.by_message_id.clear()
+            self.raw = 0
 
     @property
     def distinct_count(self) -> int:
@@ -178,7 +222,7 @@ class SMTPSink:
         deadline = time.monotonic() + timeout
         with self._arrived:
             while True:
-                count = len(self.by_message_id) if distinct else len(self.messages)
+                count = len(self.by_message_id) if distinct else self.raw
                 if count >= n:
                     return True
                 remaining = deadline - time.monotonic()
@@ -199,3 +243,90 @@ class SMTPSink:
     @property
     def email_url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
+
+
+# -- the benchmark's sink, in a process of its own -----------------------------
+
+
+def serve(port: int) -> None:
+    """Run a counting sink on ``port`` and answer ``count``/``reset``/``quit`` lines on stdin with JSON."""
+    handler = SMTPSink(port, keep_messages=False).start()
+    print(json.dumps({"ready": True, "port": port}), flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "count":
+            answer = handler.counts()
+        elif command == "reset":
+            handler.reset()
+            answer = {"ok": True}
+        elif command == "quit":
+            break
+        else:
+            answer = {"error": command}
+        print(json.dumps(answer), flush=True)
+    handler.stop()
+
+
+class SinkProcess:
+    """Start the sink in a child process and ask it for counts."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.process = subprocess.Popen(  # nosec
+            [sys.executable, "-m", "tests.support.smtp", str(port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        ready = json.loads(self.process.stdout.readline())
+        if not ready.get("ready"):  # pragma: no cover
+            raise RuntimeError(f"SMTP sink did not start: {ready}")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _ask(self, command: str) -> dict:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def count(self) -> dict:
+        return self._ask("count")
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def wait_for(
+        self, n: int, *, idle_timeout: float, time_limit: float | None = None, poll: float = 0.05
+    ) -> dict:
+        """Wait until n distinct messages arrived, nothing arrived for ``idle_timeout`` s, or
+        ``time_limit`` s passed."""
+        started = last_change = time.monotonic()
+        last = None
+        while True:
+            counts = self.count()
+            if counts["distinct"] >= n:
+                return counts
+            if time_limit is not None and time.monotonic() - started > time_limit:
+                return counts
+            if counts != last:
+                last, last_change = counts, time.monotonic()
+            elif time.monotonic() - last_change > idle_timeout:
+                return counts
+            time.sleep(poll)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write("quit\n")
+                self.process.stdin.flush()
+                self.process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

@@ -200,7 +200,7 @@ class CeleryWorker:
     takes per-test settings as keyword arguments that become env vars the
     settings read: ``visibility_timeout`` (CELERY_VISIBILITY_TIMEOUT),
     ``lease_seconds`` (CANDOR_SEND_LEASE_SECONDS), ``max_retries``
-    (CANDOR_SEND_MAX_RETRIES), ``email_timeout`` (EMAIL_TIMEOUT), and ``beat``
+    (CANDOR_SEND_MAX_RETRIES), ``email_timeout`` (DJANGO_EMAIL_TIMEOUT), and ``beat``
     with ``sweep_every`` seconds (CANDOR_TEST_SWEEP_SECONDS) for an embedded beat.
     """
 
@@ -246,7 +246,7 @@ class CeleryWorker:
             ("CELERY_VISIBILITY_TIMEOUT", visibility_timeout),
             ("CANDOR_SEND_LEASE_SECONDS", lease_seconds),
             ("CANDOR_SEND_MAX_RETRIES", max_retries),
-            ("EMAIL_TIMEOUT", email_timeout),
+            ("DJANGO_EMAIL_TIMEOUT", email_timeout),
             ("CANDOR_TEST_SWEEP_SECONDS", sweep_every),
         ):
             if value is not None:

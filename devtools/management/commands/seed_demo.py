@@ -30,6 +30,7 @@ PASSWORD = "candor-demo"
 
 USERS = [
     # username, first, last, role
+    ("admin", "Ada", "Quinn", roles.ADMIN),
     ("hr", "Hana", "Reyes", roles.HR),
     ("manager", "Max", "Mendel", roles.HIRING_MANAGER),
     ("alice", "Alice", "Ito", roles.INTERVIEWER),
@@ -200,6 +201,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         if User.objects.filter(username="hr").exists():
+            # A demo database from before a login was added gets it; nothing else changes.
+            self._demo_users()
             self.stdout.write("Demo data already present; nothing to do.")
         else:
             with transaction.atomic():
@@ -208,9 +211,31 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self._print_candidate_links()
 
+    def _demo_users(self) -> dict:
+        """The demo logins by username, each with its one role group; missing ones are created.
+
+        No one is a superuser or ``is_staff``: the Django admin is for the ``admin`` login (Admin role).
+        """
+        User = get_user_model()
+        users = {}
+        for username, first, last, role in USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(
+                    username=username,
+                    password=PASSWORD,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@candor.example",
+                )
+                user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        return users
+
     def _send_some_letters(self, hr):
         """Send a few clean letters now, and schedule one for the worker, so every page has content."""
-        from feedback.letters.services import letter_approve, letter_findings
+        from feedback.letters.findings import letter_findings
+        from feedback.letters.services import letter_approve
         from feedback.models import FeedbackLetter
         from outbox.services import delivery_send
 
@@ -239,20 +264,7 @@ class Command(BaseCommand):
         from feedback.letters.services import letter_draft
 
         rng = random.Random(42)  # noqa: S311 - demo data, not security
-        User = get_user_model()
-        users = {}
-        for username, first, last, role in USERS:
-            user = User.objects.create_user(
-                username=username,
-                password=PASSWORD,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@candor.example",
-                is_staff=(role == roles.HR),
-                is_superuser=(role == roles.HR),
-            )
-            user.groups.add(Group.objects.get(name=role))
-            users[username] = user
+        users = self._demo_users()
         interviewers = [users[n] for n in ("alice", "bob", "chen", "dara", "emil")]
         now = timezone.now()
 

@@ -6,7 +6,7 @@ bulk-loading letters; drafting and editing keep the count current on their own.
 
 from django.core.management.base import BaseCommand
 
-from feedback.letters.services import letters_store_findings
+from feedback.letters.findings import letters_store_findings
 
 
 class Command(BaseCommand):

@@ -1,0 +1,101 @@
+"""Decision pages: recording advance / hire / no-hire for the current stage, with the feedback
+points of a no-hire (rows added with htmx)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.permissions import staff_required
+from hiring import predicates, selectors
+from hiring.forms import DecisionForm, PointForm, PointFormSet
+from hiring.models import Decision
+from hiring.services.decisions import DecisionError, decision_record
+from hiring.views.common import add_refusal
+
+
+def _decision_target(request, pk):
+    """The application if the user may decide on it; 404 if they may not see it."""
+    application = selectors.application_for(request.user, pk)
+    return application, predicates.can_decide(request.user, application)
+
+
+def _refused(request, application):
+    return render(request, "hiring/decision_refused.html", {"application": application}, status=403)
+
+
+@login_required
+@staff_required
+@require_http_methods(["GET", "POST"])
+def decision_create(request, pk):
+    application, allowed = _decision_target(request, pk)
+    if not allowed:
+        return _refused(request, application)
+    stage = application.current_stage
+    criteria = selectors.decision_criteria(application)
+    can_advance = selectors.next_stage(application) is not None
+    if request.method == "POST":
+        form = DecisionForm(request.POST, can_advance=can_advance)
+        formset = PointFormSet(request.POST, prefix="points", form_kwargs={"criteria": criteria})
+        if form.is_valid() and formset.is_valid():
+            outcome = form.cleaned_data["outcome"]
+            point_forms = [f for f in formset.forms if not f.is_blank]
+            points = [f.cleaned_data for f in point_forms] if outcome == Decision.Outcome.NO_HIRE else []
+            try:
+                decision_record(
+                    application=application,
+                    stage=stage,
+                    outcome=outcome,
+                    decided_by=request.user,
+                    points=points,
+                )
+            except DecisionError as exc:
+                if exc.point_errors:
+                    for index, errors in exc.point_errors.items():
+                        for field, message in errors.items():
+                            point_forms[index].add_error(field, message)
+                    form.points_error = exc.message
+                elif exc.field == "points":
+                    form.points_error = exc.message
+                else:
+                    add_refusal(form, exc)
+            else:
+                if outcome == Decision.Outcome.NO_HIRE:
+                    messages.success(
+                        request,
+                        "No hire recorded. A feedback letter was drafted from your points for HR to review.",
+                    )
+                elif outcome == Decision.Outcome.HIRE:
+                    messages.success(request, "Hire recorded.")
+                else:
+                    messages.success(request, "The candidate advances to the next stage.")
+                return redirect("hiring:application_detail", pk=application.pk)
+    else:
+        form = DecisionForm(can_advance=can_advance)
+        proposals = selectors.proposed_points(request.user, application)
+        formset = PointFormSet(prefix="points", initial=proposals or [{}], form_kwargs={"criteria": criteria})
+        formset.extra = 0
+    return render(
+        request,
+        "hiring/decision_form.html",
+        {"application": application, "stage": stage, "form": form, "formset": formset},
+    )
+
+
+@login_required
+@staff_required
+@require_GET
+def decision_point_row(request, pk):
+    """htmx: one more empty feedback-point row, and the formset's new total."""
+    application, allowed = _decision_target(request, pk)
+    if not allowed:
+        raise Http404
+    try:
+        index = int(request.GET.get("points-TOTAL_FORMS", "0"))
+    except ValueError:
+        index = 0
+    if not 0 <= index < PointFormSet.absolute_max:
+        return render(request, "hiring/partials/point_limit.html", {})
+    form = PointForm(prefix=f"points-{index}", criteria=selectors.decision_criteria(application))
+    return render(request, "hiring/partials/point_row.html", {"pform": form, "total": index + 1, "oob": True})

@@ -1,0 +1,154 @@
+"""Who may send a row, and when: due rows, leases, the sweep that claims them and queues their sends.
+
+The beat sweep (``deliveries_sweep``, ``outbox.tasks.outbox_sweep_task``) locks due
+rows with ``select_for_update(skip_locked=True)``, leases them (``claimed_until``)
+and, after commit, queues one ``delivery_send_chunk_task`` per chunk of
+``CANDOR_SEND_CHUNK`` ids (a chunk of one id goes to ``delivery_send_task``). Rows
+stuck in *sending* whose lease ran out (a worker died mid-send) go back to
+scheduled and are queued again. docs/sending.md has the why.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from outbox.kinds import delivery_kind
+from outbox.models import DeliveryStatus
+
+logger = logging.getLogger(__name__)
+
+# Celery's longest retry back-off (seconds). Nothing waits longer in the broker.
+RETRY_BACKOFF_MAX = 300
+# The tasks (outbox/tasks.py), looked up by name in the Celery app: services never import tasks.
+SEND_TASK = "outbox.tasks.delivery_send_task"
+SEND_CHUNK_TASK = "outbox.tasks.delivery_send_chunk_task"
+# Publishing to a broker that is down gives up quickly: the rows stay due.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
+def delivery_lease_until(now: datetime) -> datetime:
+    """When a lease taken at ``now`` runs out (``CANDOR_SEND_LEASE_SECONDS`` later)."""
+    return now + timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
+
+
+def retry_hold_until() -> datetime:
+    """A claim that outlasts Celery's longest back-off: the sweep leaves the row to its retry."""
+    hold = max(settings.CANDOR_SEND_LEASE_SECONDS, RETRY_BACKOFF_MAX + 60)
+    return timezone.now() + timedelta(seconds=hold)
+
+
+def deliveries_due_queryset(model: type[models.Model], now: datetime) -> models.QuerySet:
+    """Scheduled rows whose time has come and that nobody holds (reads the partial *_due_idx index)."""
+    return (
+        model.objects.filter(status=DeliveryStatus.SCHEDULED, send_after__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("send_after")
+    )
+
+
+def deliveries_stuck_queryset(model: type[models.Model], now: datetime) -> models.QuerySet:
+    """Rows left in *sending* by a worker that died: their lease has run out."""
+    return model.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=now).order_by(
+        "claimed_until"
+    )
+
+
+def takeable(now: datetime) -> Q:
+    """Rows a send may take at ``now``: scheduled and due (whoever claimed them), or stuck in sending."""
+    return Q(status=DeliveryStatus.SCHEDULED, send_after__lte=now) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now
+    )
+
+
+def deliveries_claim_due(*, kind: str, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Lease up to ``limit`` due rows and, after commit, queue their send tasks. Returns their ids.
+
+    Safe to run concurrently (rows locked by another sweeper are skipped) and
+    inside a caller's transaction (nothing is queued if it rolls back).
+    Raises ``DeliveryError`` for an unknown kind.
+    """
+    model = delivery_kind(kind).model_class
+    now = now or timezone.now()
+    lease_until = delivery_lease_until(now)
+    with transaction.atomic():
+        ids = list(
+            deliveries_due_queryset(model, now)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            model.objects.filter(pk__in=ids).update(claimed_until=lease_until)
+        room = limit - len(ids)
+        if room > 0:
+            stuck = list(
+                deliveries_stuck_queryset(model, now)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:room]
+            )
+            if stuck:
+                logger.warning("delivery %s: %d rows whose sender died are queued again", kind, len(stuck))
+                model.objects.filter(pk__in=stuck, status=DeliveryStatus.SENDING).update(
+                    status=DeliveryStatus.SCHEDULED, claimed_until=lease_until
+                )
+                ids += stuck
+        if ids:
+            transaction.on_commit(partial(_publish, kind, ids), robust=True)
+    return ids
+
+
+def deliveries_sweep(
+    *, kind: str, now: datetime | None = None, batch: int = 500, max_batches: int = 40
+) -> int:
+    """Claim due rows batch after batch (each its own transaction) until none are left. Returns how many."""
+    total = 0
+    for _ in range(max_batches):
+        ids = deliveries_claim_due(kind=kind, now=now, limit=batch)
+        total += len(ids)
+        if len(ids) < batch:
+            break
+    return total
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    size = max(1, int(settings.CANDOR_SEND_CHUNK))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _publish(kind: str, ids: list[int]) -> None:
+    """Queue one send task per chunk of ids. If the broker is down, release the claims for the next sweep.
+
+    A chunk of one id goes to ``delivery_send_task``, the single-row path.
+    """
+    app = current_app
+    queued = 0
+    try:
+        with app.producer_or_acquire() as producer:
+            for chunk in _chunks(ids):
+                if len(chunk) == 1:
+                    name, args = SEND_TASK, (kind, chunk[0])
+                else:
+                    name, args = SEND_CHUNK_TASK, (kind, chunk)
+                app.tasks[name].apply_async(
+                    args, producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                )
+                queued += len(chunk)
+    except Exception as exc:  # kombu raises OperationalError and friends; all mean "not queued"
+        rest = ids[queued:]
+        logger.warning(
+            "delivery %s: the broker is unavailable (%s); %d of %d not queued, released for the next sweep",
+            kind,
+            type(exc).__name__,
+            len(rest),
+            len(ids),
+        )
+        delivery_kind(kind).model_class.objects.filter(pk__in=rest, status=DeliveryStatus.SCHEDULED).update(
+            claimed_until=None
+        )
