@@ -90,6 +90,22 @@ class AdminRoleMixin:
     def has_delete_permission(self, request, obj=None):
         return _is_admin(request)
 
+    def lookup_allowed(self, lookup, value, request=None):
+        """Only the filters in ``list_filter`` may be used in the changelist's URL.
+
+        Django's admin accepts ``?<field>=<value>`` for a model's own fields by
+        default, which would put candidates' emails and names into query
+        strings and so into access logs (``?email=rosa@example.org``). The
+        sidebar filters are status, date or id filters and stay usable.
+        """
+        allowed = set()
+        for entry in self.list_filter or ():
+            name = entry[0] if isinstance(entry, tuple | list) else entry
+            if isinstance(name, str):
+                allowed.add(name)
+        field = lookup.split("__", 1)[0]
+        return field in allowed and super().lookup_allowed(lookup, value, request)
+
 
 class ReadOnlyMixin:
     """Nobody adds, changes or deletes here, superusers included: every field is shown read-only."""

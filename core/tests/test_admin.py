@@ -8,7 +8,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from candidates.tests.factories import CandidateFactory
@@ -330,3 +330,31 @@ def test_the_demo_has_an_admin_login_and_hr_is_a_plain_user(client):
     assert client.get(reverse("admin:index")).status_code == 403
     client.force_login(admin)
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["email=rosa%40example.org", "email__icontains=rosa", "name__startswith=Rosa", "phone=123"],
+)
+def test_the_candidate_list_refuses_personal_data_in_url_filters(admin_user, query):
+    """Only the sidebar's filters may be in the URL: ``?email=`` would put an address in access logs."""
+    CandidateFactory(name="Rosa Rossi", email="rosa@example.org")
+    CandidateFactory(name="Other Person", email="other@example.org")
+    client = Client(raise_request_exception=False)
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:candidates_candidate_changelist") + "?" + query)
+    # Django answers a refused lookup (a SuspiciousOperation) with 400 Bad Request: nothing is listed.
+    assert response.status_code == 400
+
+
+def test_the_sidebar_filters_still_work(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:candidates_candidate_changelist") + "?erased_at__isnull=True")
+    assert response.status_code == 200
+
+
+def test_a_hiring_role_gets_a_page_that_explains_the_403(client, letter):
+    client.force_login(HRFactory())
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 403
+    assert b"Not allowed" in response.content and b"Admin" in response.content
