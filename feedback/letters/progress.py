@@ -8,7 +8,9 @@ sentence says how many in 10 of them got less far; with fewer, a number would
 mislead, so it is left out.
 
 Also the date from which the candidate may reapply (``reapply_on``), which the
-letter states.
+letter states, and the date a given letter promises (``letter_reapply_on``): fixed
+when the letter is approved, so that a later change of the job's cool-down moves
+only the dates of letters not yet approved.
 """
 
 import datetime as dt
@@ -16,10 +18,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from core.dates import org_tz
+from feedback.models import FeedbackLetter
+from hiring.cooldowns import cooldown_end, cooldown_rule_date
 from hiring.models import Decision, Scorecard, Stage
 
 COMPARISON_MINIMUM = 20
+# Letters whose reapply date is fixed: past review (approved, and since sent, failed, or
+# cancelled, e.g. not emailed because the candidate unsubscribed) with the date stored at
+# approval. HR's cancel puts a letter back in review: its date follows the cool-down again
+# until it is approved anew.
+DATE_FIXED = Q(reapply_on__isnull=False) & ~Q(status__in=FeedbackLetter.EDITABLE)
 
 
 @dataclass(frozen=True)
@@ -60,15 +68,35 @@ def _interviews(stage: str, count: int) -> str:
     return f"{stage} {noun}"
 
 
+def _at_stage(stage: str, completed: int, planned: int) -> str:
+    """What the candidate did at the stage of the no-hire, as a verb phrase.
+
+    ``stage``: the stage's name, already lower-cased where it should be. ``completed``:
+    interviews of that stage with a submitted scorecard (0 to ``planned``); ``planned``:
+    ``stage.interviews_planned`` (1 or more). A count is given only when it says something:
+    "completed 2 of the 4 onsite interviews", but "completed both onsite interviews" and
+    "completed all 4 onsite interviews" (never "2 of the 2"), and "reached our onsite"
+    when no interview of it was completed (never "0 of the 4").
+    """
+    if not completed:
+        return f"reached our {stage}"
+    if planned <= 1:
+        return f"took part in our {stage}"
+    interviews = _interviews(stage, 2)
+    if completed < planned:
+        return f"completed {completed} of the {planned} {interviews}"
+    if planned == 2:
+        return f"completed both {interviews}"
+    return f"completed all {planned} {interviews}"
+
+
 def progress_sentence(progress: Progress) -> str:
+    """The letter's progress sentence, e.g. "You made it through our resume review and phone
+    screen and completed 2 of the 4 onsite interviews." (product step 5), with "further than
+    N in 10 applicants" when ``progress.further_than`` is set."""
     passed = [_lower_first(name) for name in progress.passed]
     stage = _lower_first(progress.stage)
-    if progress.planned > 1:
-        at_stage = f"completed {progress.completed} of the {progress.planned} {_interviews(stage, 2)}"
-    elif progress.completed:
-        at_stage = f"took part in our {stage}"
-    else:
-        at_stage = f"reached our {stage}"
+    at_stage = _at_stage(stage, min(progress.completed, progress.planned), progress.planned)
     if passed:
         sentence = f"You made it through our {_join(passed)} and {at_stage}."
     else:
@@ -128,16 +156,55 @@ def further_than(*, decision: Decision) -> int | None:
 
 
 def reapply_on(*, decision: Decision) -> dt.date:
-    """The first day the candidate may apply again: the decision's date plus the job's cool-down.
+    """The first day the candidate may apply again, by the cool-down rule as the job says now.
 
-    The one home of this rule. The date of the decision is taken in the organisation's
-    time zone; ``job.reapply_cooldown_days`` are calendar days. The letter's text, the
-    candidate's page, the calendar file, the reapply form and the reminder all use it
-    (``feedback.portal.selectors.reapply_date`` finds a letter's decision and calls it).
-    Reads ``decision.application.job``.
+    The rule itself lives in hiring (``hiring.cooldowns.cooldown_rule_date``: the decision's
+    date in the organisation's time zone plus the job's ``reapply_cooldown_days``, calendar
+    days), which enforces it when an application is opened. A letter's date is this until the
+    letter is approved, then the date fixed then (``letter_reapply_on``, which every reader of
+    a letter's date uses). Reads ``decision.application.job``.
     """
-    decided_on = decision.decided_at.astimezone(org_tz()).date()
-    return decided_on + dt.timedelta(days=decision.application.job.reapply_cooldown_days)
+    return cooldown_rule_date(decision=decision)
+
+
+def reapply_day(*, decided_at: dt.datetime, cooldown_days: int) -> dt.date:
+    """``reapply_on`` from its two values, for callers that read them in bulk (``hiring.cooldowns``)."""
+    return cooldown_end(decided_at=decided_at, cooldown_days=cooldown_days)
+
+
+def letter_reapply_on(letter: FeedbackLetter) -> dt.date:
+    """The reapply date ``letter`` gives: the one place that says which date a letter promises.
+
+    Once the letter is approved (``reapply_date_is_fixed``) it is the date stored on the
+    letter at approval (``FeedbackLetter.reapply_on``, set by
+    ``letter_approve`` and ``letters_bulk_approve``), whatever the job's cool-down says
+    now. Before approval, and for a letter approved before the date was stored, it is
+    ``reapply_on(decision=letter.decision)``: the current cool-down. The letter's text,
+    the candidate's page, the ``.ics``, the reminder (due time and text) and the reapply
+    form all read it (through ``feedback.portal.selectors.reapply_date``).
+    """
+    if reapply_date_is_fixed(letter):
+        return letter.reapply_on
+    return reapply_on(decision=letter.decision)
+
+
+def reapply_date_is_fixed(letter: FeedbackLetter) -> bool:
+    """Whether ``letter``'s reapply date was fixed by its approval (``DATE_FIXED``), no query."""
+    return letter.reapply_on is not None and letter.status not in FeedbackLetter.EDITABLE
+
+
+def promised_reapply_dates(*, decision_ids) -> dict[int, dt.date]:
+    """hiring's source of promised reapply dates (``hiring.hooks.register_reapply_date_source``,
+    registered in ``FeedbackConfig.ready()``).
+
+    ``decision_ids``: no-hire decision ids. Returns ``{decision id: date}`` for those whose
+    letter is approved with its date stored (``DATE_FIXED``); the others follow the
+    cool-down rule. One query.
+    """
+    rows = FeedbackLetter.objects.filter(DATE_FIXED, decision_id__in=list(decision_ids)).values_list(
+        "decision_id", "reapply_on"
+    )
+    return dict(rows)
 
 
 def human_date(day: dt.date) -> str:
