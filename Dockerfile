@@ -13,7 +13,8 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=collects
 RUN useradd --create-home candor
 USER candor
 EXPOSE 8000
-# gunicorn reads WEB_CONCURRENCY (worker processes) and GUNICORN_CMD_ARGS from the environment;
-# docker-compose passes --workers/--threads itself. Migrations are not run here: see the
-# migrate service in docker-compose.yml.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# config/gunicorn.conf.py: candidate links masked in the access log, no start with undeployable
+# production settings, WEB_CONCURRENCY worker processes (default 3) and GUNICORN_THREADS threads;
+# GUNICORN_CMD_ARGS still adds options. Migrations are not run here: see the migrate service in
+# docker-compose.yml.
+CMD ["gunicorn", "--config", "config/gunicorn.conf.py", "config.wsgi:application"]

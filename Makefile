@@ -83,10 +83,15 @@ format: $(STAMP)
 migrations-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run
 
+# Production settings with the values they require: a secret, hosts, an https base URL and real
+# addresses (core/checks.py refuses localhost, http and the example domains). Nothing is contacted.
 deploy-check: $(STAMP)
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	DJANGO_ALLOWED_HOSTS=candor.example.com \
+	DJANGO_ALLOWED_HOSTS=candor.acme.com \
+	CANDOR_BASE_URL=https://candor.acme.com \
+	DJANGO_DEFAULT_FROM_EMAIL="Candor <feedback@acme.com>" \
+	CANDOR_HR_EMAIL=hr@acme.com \
 	DATABASE_URL=sqlite:///:memory: \
 	$(PY) manage.py check --deploy --fail-level WARNING
 

@@ -1,11 +1,54 @@
 from django import forms
+from django.conf import settings
 
+from candidates.emails import tidy_email, validate_email_address
+from candidates.models import default_language
 from candidates.validators import validate_time_zone
 
 
-class CandidateForm(forms.Form):
+class EmailAddressField(forms.EmailField):
+    """An email field that tidies the address (Unicode NFKC, spaces) and checks it with
+    ``candidates.emails.validate_email_address``: the one email rule, in every form that takes
+    a candidate's address (HR's add and edit forms, the candidate's reapply form)."""
+
+    default_validators = [validate_email_address]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return tidy_email(super().to_python(value))
+
+
+def language_choices():
+    return list(settings.LANGUAGES)
+
+
+class LanguageField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", language_choices)
+        # Left out (an older form, a script): the site's language.
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", default_language)
+        kwargs.setdefault("help_text", "Letters and pages will be in this language once translated.")
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": "“%(value)s” is not a language we offer. Choose one from the list."},
+        )
+        super().__init__(**kwargs)
+
+
+class CandidateDetailsForm(forms.Form):
+    """The details HR keeps for a candidate (shared by the add and edit forms)."""
+
     name = forms.CharField(max_length=200)
-    email = forms.EmailField(max_length=254)
+    preferred_name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="What they like to be called, if not their full name. Emails greet them by it.",
+    )
+    email = EmailAddressField()
     phone = forms.CharField(max_length=40, required=False)
     time_zone = forms.CharField(
         max_length=64,
@@ -13,10 +56,18 @@ class CandidateForm(forms.Form):
         validators=[validate_time_zone],
         help_text="IANA name, e.g. Europe/Berlin. Reminders arrive in the candidate's morning.",
     )
+    language = LanguageField()
+
+
+class CandidateForm(CandidateDetailsForm):
     consent = forms.BooleanField(
         required=False,
         label="The candidate agreed that we keep their details and contact them about this role",
     )
+
+
+class CandidateEditForm(CandidateDetailsForm):
+    pass
 
 
 class CandidateSearchForm(forms.Form):

@@ -1,11 +1,15 @@
 """Reads of the candidates app. Candidates are HR's to browse; others reach them through
 applications they may see (hiring.selectors)."""
 
+import zoneinfo
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from candidates.emails import normalise_email
 from candidates.models import Candidate
 from core import roles
+from core.dates import org_tz
 
 
 def candidates_for_hr(user, *, search: str = "") -> QuerySet[Candidate]:
@@ -14,7 +18,8 @@ def candidates_for_hr(user, *, search: str = "") -> QuerySet[Candidate]:
     qs = Candidate.objects.filter(erased_at__isnull=True).annotate(application_count=Count("applications"))
     search = search.strip()
     if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(email__icontains=search))
+        # Emails are matched on their normalised key, so "ROSA@" and "Ｒosa@" find rosa@.
+        qs = qs.filter(Q(name__icontains=search) | Q(email_key__contains=normalise_email(search)))
     return qs.order_by("name", "id")
 
 
@@ -31,4 +36,16 @@ def candidate_for_hr(user, pk) -> Candidate:
 
 
 def candidate_by_email(email: str) -> Candidate | None:
-    return Candidate.objects.filter(email__iexact=email.strip()).first()
+    """The candidate with this address, compared by ``candidates.emails.normalise_email``."""
+    key = normalise_email(email)
+    return Candidate.objects.filter(email_key=key).first() if key else None
+
+
+def candidate_tz(candidate) -> zoneinfo.ZoneInfo:
+    """The candidate's time zone where known (``Candidate.time_zone``), else the organisation's."""
+    if candidate.time_zone:
+        try:
+            return zoneinfo.ZoneInfo(candidate.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return org_tz()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -6,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from candidates import selectors, services
-from candidates.forms import CandidateForm, CandidateSearchForm
+from candidates.forms import CandidateEditForm, CandidateForm, CandidateSearchForm
 from core.permissions import hr_required
 
 SEARCH_KEY = "candidates.search"
@@ -56,10 +57,40 @@ def candidate_create(request):
 
 @login_required
 @hr_required
+@require_http_methods(["GET", "POST"])
+def candidate_edit(request, pk):
+    """HR edits a candidate's details through ``services.candidate_update`` (audited; pending
+    reminders follow a new time zone). Erased candidates are shown, with the refusal, not a form."""
+    candidate = selectors.candidate_for_hr(request.user, pk)
+    if candidate.erased:
+        messages.error(request, services.ERASED)
+        return redirect("candidates:candidate_detail", pk=candidate.pk)
+    initial = {field: getattr(candidate, field) for field in services.EDITABLE_FIELDS}
+    form = CandidateEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.candidate_update(candidate=candidate, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("candidates:candidate_detail", pk=candidate.pk)
+    return render(request, "candidates/candidate_edit.html", {"form": form, "candidate": candidate})
+
+
+@login_required
+@hr_required
 @require_GET
 def candidate_detail(request, pk):
     candidate = selectors.candidate_for_hr(request.user, pk)
     applications = candidate.applications.select_related("job", "current_stage").order_by("-created_at")
     return render(
-        request, "candidates/candidate_detail.html", {"candidate": candidate, "applications": applications}
+        request,
+        "candidates/candidate_detail.html",
+        {
+            "candidate": candidate,
+            "applications": applications,
+            "language_name": dict(settings.LANGUAGES).get(candidate.language, candidate.language),
+        },
     )

@@ -8,7 +8,9 @@ from feedback.letters import urls as letters_urls
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    # Liveness (plain "ok") and readiness (JSON: database, broker, worker, beat, outbox).
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/ready", core_views.health_ready, name="healthz_ready"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The admin is for the Admin role only, and read-only for records (core/admin_site.py).
     path("admin/", admin_site.urls),
+    path("", include("core.urls")),
     path("", include("candidates.urls")),
     path("", include("hiring.urls")),
     # One "feedback" namespace for HR's letter pages and the dashboard/insight pages

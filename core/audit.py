@@ -72,3 +72,51 @@ def audit_for(target: models.Model):
     return AuditEvent.objects.filter(
         target_type=target._meta.label_lower, target_id=target.pk
     ).select_related("actor")
+
+
+def _scrub_value(value, mentions, replacement: str):
+    """``value`` (JSON data) with every string that ``mentions`` replaced; (new value, changed?)."""
+    if isinstance(value, str):
+        return (replacement, True) if mentions(value) else (value, False)
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for key, item in value.items():
+            new_key, key_changed = _scrub_value(key, mentions, replacement)
+            new_item, item_changed = _scrub_value(item, mentions, replacement)
+            if new_key in out:  # two keys scrubbed to the same text: keep both values
+                new_key = f"{new_key} {len(out)}"
+            out[new_key] = new_item
+            changed = changed or key_changed or item_changed
+        return out, changed
+    if isinstance(value, list):
+        items = [_scrub_value(item, mentions, replacement) for item in value]
+        return [item for item, _ in items], any(changed for _, changed in items)
+    return value, False
+
+
+def audit_scrub(*, targets: dict[str, list[int]], mentions, replacement: str = "(erased)") -> int:
+    """Erase what audit rows about ``targets`` say about someone, keeping who did what and when.
+
+    ``targets``: {model label (``"hiring.interview"``, as ``target_type``): [primary keys]}.
+    ``mentions(text) -> bool``: whether a text names the person (their name, email, phone).
+    A ``reason`` that mentions them becomes ``replacement``; so does every string in ``data``
+    (values and keys, at any depth) that mentions them. Rows are read by the target index,
+    never by scanning the table. Returns the number of rows changed. Used by erasure
+    (``feedback.privacy.services.candidate_erase``); the only change ever made to audit rows.
+    """
+    changed = []
+    for target_type, pks in targets.items():
+        pks = list(pks)
+        for start in range(0, len(pks), 500):
+            rows = AuditEvent.objects.filter(target_type=target_type, target_id__in=pks[start : start + 500])
+            for row in rows.only("id", "reason", "data"):
+                dirty = False
+                if row.reason and mentions(row.reason):
+                    row.reason = replacement
+                    dirty = True
+                row.data, data_changed = _scrub_value(row.data, mentions, replacement)
+                if dirty or data_changed:
+                    changed.append(row)
+    AuditEvent.objects.bulk_update(changed, ["reason", "data"], batch_size=500)
+    return len(changed)

@@ -70,3 +70,17 @@ class FeedbackConfig(AppConfig):
         from hiring.hooks import register_no_hire_handler
 
         register_no_hire_handler(letter_draft_on_no_hire)
+
+        # The reapply dates approved letters promised, which hiring's cool-down honours
+        # (hiring/hooks.py: promised_reapply_dates; hiring/cooldowns.py).
+        from feedback.letters.progress import promised_reapply_dates
+        from hiring.hooks import register_reapply_date_source
+
+        register_reapply_date_source(promised_reapply_dates)
+
+        # candidates' hook (candidates/hooks.py): when HR (or the candidate, reapplying) changes
+        # a candidate's time zone, their pending reapply reminders move to the new zone's morning.
+        from candidates.hooks import register_candidate_updated_handler
+        from feedback.portal.services import reminders_follow_candidate
+
+        register_candidate_updated_handler(reminders_follow_candidate)

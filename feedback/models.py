@@ -52,6 +52,8 @@ class FeedbackLetter(Deliverable):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # The server may have it: sent once, not resent without HR (outbox.models.DeliveryStatus).
+        UNKNOWN = "unknown", "Unknown: may have been received"
 
     EDITABLE = (Status.DRAFT, Status.IN_REVIEW)
 
@@ -71,6 +73,11 @@ class FeedbackLetter(Deliverable):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.TextField(blank=True)
+    # The first day the candidate may apply again, as the letter's text gives it: set when
+    # drafted, fixed when approved. Once approved, it is the date every candidate page,
+    # calendar file, reminder and the reapply form honour, whatever the job's cool-down
+    # becomes (feedback.letters.progress.letter_reapply_on).
+    reapply_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The quality check's result, kept so that the queue and bulk approval need not
@@ -127,6 +134,10 @@ class ReapplyReminder(Deliverable):
             models.Index(
                 fields=["claimed_until"], condition=Q(status="sending"), name="reminder_sending_idx"
             ),
+            # HR's list of reminders that failed or may not have arrived (a few rows of millions).
+            models.Index(
+                fields=["id"], condition=Q(status__in=["failed", "unknown"]), name="reminder_attention_idx"
+            ),
         ]
 
     def __str__(self):
@@ -144,6 +155,7 @@ class FeedbackRequest(Deliverable):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        UNKNOWN = "unknown", "Unknown: may have been received"
 
     letter = models.ForeignKey(FeedbackLetter, on_delete=models.CASCADE, related_name="requests")
     question = models.TextField(max_length=2000)

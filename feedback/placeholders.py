@@ -11,9 +11,12 @@ from string import Formatter
 
 from django.core.exceptions import ValidationError
 
+from candidates.models import greeting_name_from
+
 # Filled in when a letter is drafted (subject and text template).
 LETTER_PLACEHOLDERS = {
-    "candidate_first_name": "The candidate's first name, for the greeting.",
+    "candidate_first_name": "The name to greet the candidate by: their preferred name if HR recorded "
+    "one, else their first name.",
     "candidate_name": "The candidate's full name.",
     "job_title": "The job's title.",
     "team": "The job's team (the organisation's name if the job has none).",
@@ -136,7 +139,34 @@ def render(template: str, values: dict) -> str:
     return "".join(out)
 
 
-# The built-in template (also created by migration 0002 as the default row).
+# -- One wording for every email and page a candidate reads -------------------------------
+
+# What a returning candidate is promised about their panel, word for word the same in the
+# letter, the candidate page, the reminder, the reapply form and its confirmation (templates
+# use ``{% fresh_panel_promise %}`` from feedback/templatetags/candidate_words.py). "Normally",
+# because it is what the code does: someone who interviewed the candidate before is kept off
+# the panel unless HR overrides the rule with a written reason (hiring.services.interviews).
+FRESH_PANEL_PROMISE = "you will normally be interviewed by people who did not interview you before"
+
+
+def greeting_name(candidate) -> str:
+    """The name every email to a candidate greets them by (``Candidate.greeting_name``'s rule:
+    the preferred name, else the first name, never a title or a surname from "Last, First").
+
+    Takes any object with ``name`` (and optionally ``preferred_name``). One line.
+    """
+    return greeting_name_from(
+        preferred_name=getattr(candidate, "preferred_name", ""), name=getattr(candidate, "name", "")
+    )
+
+
+def greeting(candidate) -> str:
+    """The first line of every email to a candidate: "Dear Rosa,"."""
+    return f"Dear {greeting_name(candidate)},"
+
+
+# The built-in template (also created by migration 0002 as the default row; migration 0005
+# moves an unedited default row to the wording below).
 DEFAULT_NAME = "Standard feedback letter"
 DEFAULT_SUBJECT = "Feedback on your application for {job_title}"
 DEFAULT_TEXT = """Dear {candidate_first_name},
@@ -149,7 +179,7 @@ Thank you for interviewing with us for the {job_title} role. We have decided not
 
 {points}
 
-You are welcome to apply again from {reapply_date}. If you do, you may ask to be interviewed by people who did not interview you this time.
+You are welcome to apply again from {reapply_date}. If you reapply, you will normally be interviewed by people who did not interview you before.
 
 If you would like more detail on any of these points, open your feedback page from the link at the end of this email and choose "Ask for more detail". Your question goes to {decider_name}, and the answer comes back to you through our HR team.
 

@@ -33,6 +33,13 @@ class JobForm(forms.ModelForm):
             "reapply_cooldown_days": "Reapply cool-down (days)",
             "feedback_deadline_days": "Feedback deadline (business days)",
         }
+        help_texts = {
+            "reapply_cooldown_days": "Calendar days after a no-hire before the candidate may apply again "
+            "(0 to 3,650). A change applies to letters not yet approved: a letter already approved "
+            "keeps the reapply date it gives the candidate.",
+            "feedback_deadline_days": "Business days from the decision to send the letter: weekends, "
+            "public holidays and closure days do not count.",
+        }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -58,6 +65,14 @@ class CriterionForm(forms.Form):
 
 class ApplicationOpenForm(forms.Form):
     job = forms.ModelChoiceField(queryset=Job.objects.filter(status=Job.Status.OPEN).order_by("title"))
+    override_reason = forms.CharField(
+        label="Reason to open it before the candidate's reapply cool-down ends",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only needed when the candidate was not hired for this job and their cool-down "
+        "has not ended. It is recorded.",
+    )
 
 
 class InterviewAssignForm(forms.Form):

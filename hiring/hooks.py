@@ -42,3 +42,40 @@ def no_hire_recorded(*, decision) -> None:
     """
     for handler in no_hire_handlers():
         handler(decision=decision)
+
+
+# --- Promised reapply dates -------------------------------------------------------------------
+# The second way hiring reads from above: the cool-down (hiring.cooldowns) must honour the
+# reapply date a candidate's letter promised when it was approved, a date feedback stores.
+# feedback registers one source in FeedbackConfig.ready(); without one (hiring on its own),
+# every cool-down follows the rule in hiring.cooldowns.
+
+ReapplyDateSource = Callable[..., dict]
+
+_reapply_date_sources: dict[str, ReapplyDateSource] = {}
+
+
+def register_reapply_date_source(source: ReapplyDateSource) -> None:
+    """Ask ``source(decision_ids=[...])`` for the reapply dates already promised to candidates.
+
+    ``source`` returns ``{decision id: datetime.date}`` for those of the given no-hire decisions
+    whose date is fixed (their letter was approved); others are left out. Registering the same
+    function again replaces it.
+    """
+    _reapply_date_sources[f"{source.__module__}.{source.__qualname__}"] = source
+
+
+def reapply_date_sources() -> tuple[ReapplyDateSource, ...]:
+    """The registered sources, in registration order."""
+    return tuple(_reapply_date_sources.values())
+
+
+def promised_reapply_dates(*, decision_ids) -> dict:
+    """``{decision id: date}`` promised for these decisions, from every registered source."""
+    decision_ids = list(decision_ids)
+    dates: dict = {}
+    if not decision_ids:
+        return dates
+    for source in reapply_date_sources():
+        dates.update(source(decision_ids=decision_ids))
+    return dates

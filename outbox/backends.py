@@ -12,10 +12,20 @@ per call). A kept session is replaced when:
 - it was opened with other settings (host, port, user, TLS/SSL, timeout, certificates);
 - it has been idle for ``SMTP_IDLE_SECONDS`` or more: servers drop idle clients.
 
-A kept session that the server has dropped meanwhile (``SMTPServerDisconnected``
-on a session opened before this message, not a read timeout) gets one fresh
-session and one more try of the message. Any other failure closes the session
-and is raised (or, with ``fail_silently``, swallowed as Django's backend does).
+A message whose dialogue fails *before* the end of DATA was written cannot have
+been accepted: on a kept session that the server had dropped meanwhile
+(``SMTPServerDisconnected``, not a read timeout) it gets one fresh session and
+one more try. Once the end of DATA is written, the message is *handed over*: if
+the answer then never comes (the connection drops, the read times out, or the
+send's overall deadline aborts it), the server may have accepted it, so it is
+never tried again here; ``OutcomeUnknownError`` is raised and the engine marks
+the row *unknown*. Any other failure closes the session and is raised (or, with
+``fail_silently``, swallowed as Django's backend does).
+
+``session_abort(thread_id)`` shuts down the socket of another thread's session:
+the engine's lease keeper calls it when a send outlives its deadline
+(``CANDOR_SEND_DEADLINE_SECONDS``), because ``EMAIL_TIMEOUT`` bounds each read,
+not a server that trickles its answer byte by byte.
 
 ``close()`` lets go of the session without ending it, so ``with get_connection():``
 blocks keep it too; ``smtp_session_close()`` ends this thread's session
@@ -30,13 +40,14 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+import socket
 import threading
 import time
 from dataclasses import dataclass
 
 from django.core.mail.backends.smtp import EmailBackend
 
-from outbox.errors import smtp_timed_out
+from outbox.errors import OutcomeUnknownError, explain_failure, smtp_timed_out
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +72,62 @@ class _Session:
 
 
 _local = threading.local()
+# The same sessions by thread id, so that another thread (the lease keeper) can abort one.
+_by_thread: dict[int, _Session] = {}
+
+
+class _HandOverTracking:
+    """Knows whether the end of DATA was written: after it, the server may have the message.
+
+    ``smtplib.SMTP.data`` sends the DATA command, then the whole payload (ending in
+    CRLF.CRLF) in one ``send``, then reads the answer. ``handed_over`` is set once
+    that payload has been written; ``aborted`` once ``session_abort`` cut the session.
+    """
+
+    handed_over = False
+    aborted = ""
+    _in_data = False
+
+    def data(self, msg):
+        self._in_data = True
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+    def send(self, s):
+        super().send(s)
+        if self._in_data and isinstance(s, bytes | bytearray) and s.endswith(b"\r\n.\r\n"):
+            self.handed_over = True
+
+
+class TrackingSMTP(_HandOverTracking, smtplib.SMTP):
+    pass
+
+
+class TrackingSMTPSSL(_HandOverTracking, smtplib.SMTP_SSL):
+    pass
+
+
+def session_abort(thread_id: int, reason: str) -> bool:
+    """Cut the SMTP session of thread ``thread_id`` (in this process) now: its blocked read fails.
+
+    ``reason`` is what HR reads about it. Returns False if that thread has no session.
+    Safe to call from any thread: it only shuts the socket down.
+    """
+    session = _by_thread.get(thread_id)
+    if session is None or session.pid != os.getpid():
+        return False
+    connection = session.connection
+    connection.aborted = reason
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        return False
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        return False
+    return True
 
 
 def smtp_session_close() -> None:
@@ -71,6 +138,7 @@ def smtp_session_close() -> None:
     """
     session = getattr(_local, "session", None)
     _local.session = None
+    _by_thread.pop(threading.get_ident(), None)
     if session is None or session.pid != os.getpid():
         return
     try:
@@ -85,6 +153,10 @@ def smtp_session_close() -> None:
 
 class PersistentSMTPBackend(EmailBackend):
     """Django's SMTP backend, with this process's (and thread's) session kept open across calls."""
+
+    @property
+    def connection_class(self):
+        return TrackingSMTPSSL if self.use_ssl else TrackingSMTP
 
     def _session_key(self) -> tuple:
         return (
@@ -115,6 +187,7 @@ class PersistentSMTPBackend(EmailBackend):
         opened = super().open()
         if self.connection is not None:
             _local.session = _Session(self.connection, key, os.getpid(), time.monotonic())
+            _by_thread[threading.get_ident()] = _local.session
         return opened
 
     def close(self) -> None:
@@ -153,17 +226,18 @@ class PersistentSMTPBackend(EmailBackend):
         if not self.connection:
             return False  # opening failed silently
         try:
-            sent = self._send(message)
+            sent = self._send_once(message)
         except smtplib.SMTPServerDisconnected as exc:
             self._drop_session()
             if not reused or smtp_timed_out(exc):
                 raise
-            # The server dropped a session we kept open: one fresh session, one more try.
+            # The server dropped a session we kept open, before it had the message:
+            # one fresh session, one more try.
             self.open()
             if not self.connection:
                 return False
             try:
-                sent = self._send(message)
+                sent = self._send_once(message)
             except BaseException:
                 self._drop_session()
                 raise
@@ -179,3 +253,27 @@ class PersistentSMTPBackend(EmailBackend):
         if session is not None and session.connection is self.connection:
             session.last_used = time.monotonic()
         return True
+
+    def _send_once(self, message) -> bool:
+        """One try of ``message`` on the current session.
+
+        Raises ``OutcomeUnknownError`` (and drops the session) when the dialogue broke
+        after the message was handed over: the server may have it, so nothing here
+        tries it again. Other errors are raised as they are.
+        """
+        connection = self.connection
+        connection.handed_over = False
+        connection.aborted = ""
+        try:
+            return self._send(message)
+        except smtplib.SMTPResponseException:
+            raise  # the server answered (e.g. 451 or 554 after DATA): a definite outcome
+        except (OSError, smtplib.SMTPException) as exc:
+            if not getattr(connection, "handed_over", False):
+                raise
+            self._drop_session()
+            reason = connection.aborted or explain_failure(exc)[1]
+            raise OutcomeUnknownError(
+                "The connection broke after the message was handed over, "
+                f"before the server answered: {reason}"
+            ) from exc

@@ -5,7 +5,12 @@ rows with ``select_for_update(skip_locked=True)``, leases them (``claimed_until`
 and, after commit, queues one ``delivery_send_chunk_task`` per chunk of
 ``CANDOR_SEND_CHUNK`` ids (a chunk of one id goes to ``delivery_send_task``). Rows
 stuck in *sending* whose lease ran out (a worker died mid-send) go back to
-scheduled and are queued again. docs/sending.md has the why.
+scheduled and are queued again; ``deliveries_recover`` (beat every 15 s) does only
+that, and re-queues claimed rows nobody took, for every kind.
+
+Every lease is compared and written on the DATABASE's clock (``Now()``), never a
+process's own: a worker whose clock runs ahead cannot think a live lease expired.
+docs/sending.md has the why.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from functools import partial
 from celery import current_app
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 
-from outbox.kinds import delivery_kind
+from outbox.kinds import KINDS, delivery_kind
 from outbox.models import DeliveryStatus
 
 logger = logging.getLogger(__name__)
@@ -35,18 +40,35 @@ PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 
 
 
 def delivery_lease_until(now: datetime) -> datetime:
-    """When a lease taken at ``now`` runs out (``CANDOR_SEND_LEASE_SECONDS`` later)."""
+    """When a lease taken at ``now`` runs out (``CANDOR_SEND_LEASE_SECONDS`` later), on the caller's clock.
+
+    For rows a process creates already leased to itself (the late digest). The engine's
+    own leases are ``db_time_in(seconds)``, on the database's clock.
+    """
     return now + timedelta(seconds=settings.CANDOR_SEND_LEASE_SECONDS)
 
 
-def retry_hold_until() -> datetime:
-    """A claim that outlasts Celery's longest back-off: the sweep leaves the row to its retry."""
-    hold = max(settings.CANDOR_SEND_LEASE_SECONDS, RETRY_BACKOFF_MAX + 60)
-    return timezone.now() + timedelta(seconds=hold)
+def db_time_in(seconds: float) -> ExpressionWrapper:
+    """The database's clock ``seconds`` from now, for a conditional UPDATE (``NOW() + interval``)."""
+    return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
-def deliveries_due_queryset(model: type[models.Model], now: datetime) -> models.QuerySet:
-    """Scheduled rows whose time has come and that nobody holds (reads the partial *_due_idx index)."""
+def db_lease() -> ExpressionWrapper:
+    """A lease from now, on the database's clock: ``NOW() + CANDOR_SEND_LEASE_SECONDS``."""
+    return db_time_in(settings.CANDOR_SEND_LEASE_SECONDS)
+
+
+def _now(now: datetime | None):
+    """``now`` if a caller gave one (tests travelling in time), else the database's ``NOW()``."""
+    return now if now is not None else Now()
+
+
+def deliveries_due_queryset(model: type[models.Model], now: datetime | None = None) -> models.QuerySet:
+    """Scheduled rows whose time has come and that nobody holds (reads the partial *_due_idx index).
+
+    ``now``: default the database's clock.
+    """
+    now = _now(now)
     return (
         model.objects.filter(status=DeliveryStatus.SCHEDULED, send_after__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
@@ -54,36 +76,43 @@ def deliveries_due_queryset(model: type[models.Model], now: datetime) -> models.
     )
 
 
-def deliveries_stuck_queryset(model: type[models.Model], now: datetime) -> models.QuerySet:
-    """Rows left in *sending* by a worker that died: their lease has run out."""
-    return model.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=now).order_by(
+def deliveries_stuck_queryset(model: type[models.Model], now: datetime | None = None) -> models.QuerySet:
+    """Rows left in *sending* by a worker that died: their lease has run out (database clock by default)."""
+    return model.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=_now(now)).order_by(
         "claimed_until"
     )
 
 
-def takeable(now: datetime) -> Q:
-    """Rows a send may take at ``now``: scheduled and due (whoever claimed them), or stuck in sending."""
+def takeable(now: datetime | None = None) -> Q:
+    """Rows a send may take: scheduled and due (whoever claimed them), or stuck in sending.
+
+    ``now``: default the database's clock (``NOW()``), so that every process agrees.
+    """
+    now = _now(now)
     return Q(status=DeliveryStatus.SCHEDULED, send_after__lte=now) | Q(
         status=DeliveryStatus.SENDING, claimed_until__lt=now
     )
 
 
-def deliveries_claim_due(*, kind: str, now: datetime | None = None, limit: int = 500) -> list[int]:
+def deliveries_claim_due(
+    *, kind: str, now: datetime | None = None, limit: int = 500, reclaims_only: bool = False
+) -> list[int]:
     """Lease up to ``limit`` due rows and, after commit, queue their send tasks. Returns their ids.
 
     Safe to run concurrently (rows locked by another sweeper are skipped) and
     inside a caller's transaction (nothing is queued if it rolls back).
+    ``now``: default the database's clock. ``reclaims_only``: only rows claimed before
+    whose claim ran out (queued but lost, or waiting for their next try) and rows stuck
+    in *sending*: what ``deliveries_recover`` hands out again between a kind's sweeps.
     Raises ``DeliveryError`` for an unknown kind.
     """
     model = delivery_kind(kind).model_class
-    now = now or timezone.now()
-    lease_until = delivery_lease_until(now)
+    lease_until = delivery_lease_until(now) if now is not None else db_lease()
     with transaction.atomic():
-        ids = list(
-            deliveries_due_queryset(model, now)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
-        )
+        due = deliveries_due_queryset(model, now)
+        if reclaims_only:
+            due = due.filter(claimed_until__isnull=False)
+        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         if ids:
             model.objects.filter(pk__in=ids).update(claimed_until=lease_until)
         room = limit - len(ids)
@@ -105,16 +134,35 @@ def deliveries_claim_due(*, kind: str, now: datetime | None = None, limit: int =
 
 
 def deliveries_sweep(
-    *, kind: str, now: datetime | None = None, batch: int = 500, max_batches: int = 40
+    *,
+    kind: str,
+    now: datetime | None = None,
+    batch: int = 500,
+    max_batches: int = 40,
+    reclaims_only: bool = False,
 ) -> int:
     """Claim due rows batch after batch (each its own transaction) until none are left. Returns how many."""
     total = 0
     for _ in range(max_batches):
-        ids = deliveries_claim_due(kind=kind, now=now, limit=batch)
+        ids = deliveries_claim_due(kind=kind, now=now, limit=batch, reclaims_only=reclaims_only)
         total += len(ids)
         if len(ids) < batch:
             break
     return total
+
+
+def deliveries_recover() -> dict[str, int]:
+    """For every kind: queue again the rows whose worker or broker message was lost. Returns counts.
+
+    Rows stuck in *sending* whose lease ran out (their worker died: the lease is
+    renewed every third of ``CANDOR_SEND_LEASE_SECONDS`` while it lives), and
+    scheduled rows whose claim ran out without anyone taking them (their task was
+    lost with the broker, or their wait for the mail server is over). Run by beat
+    every 15 seconds (``outbox-recover-sweep``), so such rows go out again within a
+    lease plus 15 seconds, whatever the kind's own sweep interval. Reads only due
+    and stuck rows through the partial indexes.
+    """
+    return {name: deliveries_sweep(kind=name, reclaims_only=True) for name in sorted(KINDS)}
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:

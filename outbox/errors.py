@@ -4,6 +4,9 @@
 - ``explain_failure(exc)``: whether an exception raised while sending is permanent,
   and a reason HR can read (stored in ``last_error``).
 - ``failure_concerns_one_message(exc)``: whether a chunk can go on after it.
+- ``OutcomeUnknownError``: the dialogue broke after the message was handed over (the row
+  becomes *unknown*, never resent by itself); ``DeliveryInterrupted``: the database failed
+  after messages went out (the task's retry records them first, so they are not resent).
 """
 
 from __future__ import annotations
@@ -18,7 +21,42 @@ class DeliveryError(Exception):
 
 
 class TemporaryDeliveryError(DeliveryError):
-    """The mail server could not take the message now; the task retries with back-off."""
+    """The mail server could not take the message now; the row waits for another try.
+
+    ``countdown``: seconds until the task's own retry (Celery, at most 300 s), or None
+    when the row waits in the database for the sweep instead (longer waits).
+    """
+
+    def __init__(self, message: str = "", countdown: float | None = None):
+        super().__init__(message)
+        self.countdown = countdown
+
+
+class OutcomeUnknownError(DeliveryError):
+    """The message was handed over (the end of DATA was written) and the server's answer
+    never came: the connection dropped, or the answer took longer than allowed.
+
+    The server may have accepted it. The engine does not send it again by itself: the
+    row becomes *unknown* and HR decides. ``reason`` says what broke, for HR.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DeliveryInterrupted(DeliveryError):
+    """The database (or broker) failed after some messages of a send went out.
+
+    ``settled``: ``[pk, attempts, outcome, reason]`` lists for rows whose outcome is
+    known in memory but could not be written (``Outcome.SENT`` or ``Outcome.UNKNOWN``).
+    The task retries with them, and the retry writes them before anything else, so
+    those messages are not sent again.
+    """
+
+    def __init__(self, settled: list[list], cause: BaseException):
+        super().__init__(f"{len(settled)} outcomes not recorded yet ({type(cause).__name__}: {cause})")
+        self.settled = settled
 
 
 class DeliveryStateError(DeliveryError):
@@ -36,6 +74,12 @@ class Outcome:
     SKIPPED = "skipped"  # not due, already taken, or already done: nothing to do
     CANCELLED = "cancelled"  # a skip hook said the message must not go
     FAILED = "failed"
+    UNKNOWN = "unknown"  # handed over, no answer: may have arrived; not resent by itself
+    WAITING = "waiting"  # a temporary failure: the row waits for its next try
+
+
+# What HR reads about an unknown outcome (the detail of what broke follows it).
+UNKNOWN_OUTCOME = "The mail server may have received this message; check before sending it again."
 
 
 def _decode(value) -> str:

@@ -8,32 +8,34 @@ never changed here. Used by ``outbox.sending``; not an API for apps.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from django.core.mail import EmailMessage
 from django.db import connections, models, router, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Now
+from django.db.models.sql import Query
 
 from core.audit import audit_many, audit_record
 from core.models import AuditEvent
-from outbox.claims import delivery_lease_until, takeable
+from outbox.claims import db_lease, takeable
 from outbox.errors import Outcome
 from outbox.kinds import DeliveryKind
 from outbox.models import DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
-# What taking a row writes: its state and the exact message that goes out.
-SENDING_FIELDS = [
-    "status",
-    "claimed_until",
-    "attempts",
-    "message_id",
-    "sent_subject",
-    "sent_text",
-    "sent_html",
-]
+# What taking a row writes: its state (and the lease, on the database's clock) ...
+STATE_FIELDS = ["status", "attempts"]
+# ... and, on the row's first take, the exact message that goes out, built once:
+# every later try sends these same bytes (``sent_raw``) to the same envelope.
+CONTENT_FIELDS = ["message_id", "sent_subject", "sent_text", "sent_html", "sent_raw", "sent_envelope"]
+# What a row that reached its end (sent, failed, unknown) no longer needs.
+SETTLED = {"claimed_until": None, "failing_since": None}
+# A sent row no longer needs its bytes either (no try will come): what went out stays in
+# sent_subject, sent_text, sent_html and message_id. An unknown row keeps them for HR's resend.
+SENT = {**SETTLED, "sent_raw": None, "sent_envelope": None}
+# In a ``DeliveryInterrupted``'s outcomes: a row taken and never tried, to give back at once.
+UNTRIED = "untried"
 
 
 def html_part(msg: EmailMessage) -> str:
@@ -63,11 +65,57 @@ def row_fail_unsent(spec: DeliveryKind, as_read: models.QuerySet, row, attempt: 
     """
     with transaction.atomic():
         changed = as_read.update(
-            status=DeliveryStatus.FAILED, attempts=attempt, claimed_until=None, last_error=reason[:2000]
+            status=DeliveryStatus.FAILED, attempts=attempt, last_error=reason[:2000], **SETTLED
         )
         if changed:
             row_audit(spec, row, "failed", reason)
     return Outcome.FAILED if changed else Outcome.SKIPPED
+
+
+def rows_mark_unknown(spec: DeliveryKind, row, reason: str) -> bool:
+    """Mark a row this worker handed over without an answer *unknown*, with its audit row.
+
+    Call inside a transaction. Returns False if the row was not ours any more.
+    """
+    changed = rows_mine(spec.model_class, [row]).update(
+        status=DeliveryStatus.UNKNOWN, last_error=reason[:2000], **SETTLED
+    )
+    if changed:
+        row_audit(spec, row, "unknown", reason)
+    return bool(changed)
+
+
+def rows_settle(spec: DeliveryKind, settled: list) -> None:
+    """Record outcomes an earlier run knew but could not write (the database failed meanwhile).
+
+    ``settled``: ``[pk, attempts, outcome, reason]`` lists, outcome ``Outcome.SENT`` or
+    ``Outcome.UNKNOWN``, or ``UNTRIED`` (taken, never tried: given back to *scheduled*,
+    its attempt returned, so this very run can take it again). A row is changed only if
+    it is still at that attempt and not settled since: in *sending*, or back in
+    *scheduled* (the sweep re-queued it after its lease ran out, but nobody took it
+    again yet). The messages that went out are then not sent again.
+    """
+    model = spec.model_class
+    with transaction.atomic():
+        for pk, attempts, outcome, reason in settled:
+            row = model.objects.filter(
+                pk=pk,
+                attempts=attempts,
+                status__in=(DeliveryStatus.SENDING, DeliveryStatus.SCHEDULED),
+            )
+            if outcome == UNTRIED:
+                row.filter(status=DeliveryStatus.SENDING).update(
+                    status=DeliveryStatus.SCHEDULED, claimed_until=None, attempts=models.F("attempts") - 1
+                )
+                continue
+            if outcome == Outcome.SENT:
+                changed = row.update(status=DeliveryStatus.SENT, sent_at=Now(), last_error="", **SENT)
+                verb = "sent"
+            else:
+                changed = row.update(status=DeliveryStatus.UNKNOWN, last_error=reason[:2000], **SETTLED)
+                verb = "unknown"
+            if changed and spec.audit_prefix:
+                row_audit(spec, model(pk=pk), verb, reason if verb == "unknown" else "")
 
 
 def rows_mine(model: type[models.Model], rows: list) -> models.QuerySet:
@@ -100,15 +148,13 @@ def rows_mark_sent(spec: DeliveryKind, rows: list) -> None:
     if len(rows) == 1:
         done = (
             [rows[0].pk]
-            if mine.update(
-                status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
-            )
+            if mine.update(status=DeliveryStatus.SENT, sent_at=Now(), last_error="", **SENT)
             else []
         )
     else:
         done = list(mine.select_for_update().values_list("pk", flat=True))
         model.objects.filter(pk__in=done).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+            status=DeliveryStatus.SENT, sent_at=Now(), last_error="", **SENT
         )
     if len(done) < len(rows):
         logger.warning(
@@ -127,24 +173,25 @@ def _mark_one_sent_sql(spec: DeliveryKind, row) -> bool:
     db = connections[router.db_for_write(model)]
     qn = db.ops.quote_name
     meta = model._meta
+    # sent_at on the database's clock, like every time the engine writes.
     update = (
-        f"UPDATE {qn(meta.db_table)} SET {qn('status')} = %s, {qn('sent_at')} = %s, "  # nosec B608
-        f"{qn('claimed_until')} = NULL, {qn('last_error')} = '' "
+        f"UPDATE {qn(meta.db_table)} SET {qn('status')} = %s, {qn('sent_at')} = NOW(), "  # nosec B608
+        f"{qn('claimed_until')} = NULL, {qn('failing_since')} = NULL, {qn('last_error')} = '', "
+        f"{qn('sent_raw')} = NULL, {qn('sent_envelope')} = NULL "
         f"WHERE {qn(meta.pk.column)} = %s AND {qn('status')} = %s AND {qn('attempts')} = %s "
         f"RETURNING {qn(meta.pk.column)}"
     )
-    now = timezone.now()
-    params = [DeliveryStatus.SENT, now, row.pk, DeliveryStatus.SENDING, row.attempts]
+    params = [DeliveryStatus.SENT, row.pk, DeliveryStatus.SENDING, row.attempts]
     if spec.audit_prefix:
         audit = AuditEvent._meta
         sql = (
             f"WITH done AS ({update}) INSERT INTO {qn(audit.db_table)} "  # nosec B608
             f"({qn('actor_id')}, {qn('verb')}, {qn('target_type')}, {qn('target_id')}, "
             f"{qn('reason')}, {qn('data')}, {qn('created_at')}) "
-            f"SELECT NULL, %s, %s, {qn(meta.pk.column)}, '', '{{}}'::jsonb, %s FROM done "
+            f"SELECT NULL, %s, %s, {qn(meta.pk.column)}, '', '{{}}'::jsonb, NOW() FROM done "
             f"RETURNING {qn('target_id')}"
         )
-        params += [f"{spec.audit_prefix}.sent", meta.label_lower, now]
+        params += [f"{spec.audit_prefix}.sent", meta.label_lower]
     else:
         sql = update
     with db.cursor() as cursor:
@@ -152,38 +199,54 @@ def _mark_one_sent_sql(spec: DeliveryKind, row) -> bool:
         return cursor.fetchone() is not None
 
 
-def rows_take(spec: DeliveryKind, ready: list, now: datetime) -> list:
-    """Take the built rows that are still as read: (row, msg) pairs now *sending* and ours.
+def rows_take(spec: DeliveryKind, ready: list) -> list:
+    """Take the prepared rows that are still as read: those now *sending* and ours, in order.
 
-    One locked read and one bulk update in one transaction. A row another
-    worker took, sent or cancelled meanwhile (its state or attempt count
-    changed), or holds locked right now, is left out: it is not sent here.
+    ``ready``: ``outbox.sending.Prepared`` items (a row, and its message: built now, or
+    the bytes stored by an earlier try). One locked read and one bulk update in one
+    transaction. A row another worker took, sent or cancelled meanwhile (its state or
+    attempt count changed), or holds locked right now, is left out: it is not sent here.
+    A row taken for the first time stores its message (``CONTENT_FIELDS``); a row tried
+    before keeps the one it stored. The lease is written on the database's clock.
     """
     if not ready:
         return []
     model = spec.model_class
-    as_read = {row.pk: row.attempts for row, _msg in ready}
+    as_read = {item.row.pk: item.row.attempts for item in ready}
     with transaction.atomic():
         current = dict(
-            model.objects.filter(takeable(now), pk__in=list(as_read))
+            model.objects.filter(takeable(), pk__in=list(as_read))
             .select_for_update(skip_locked=True)
             .values_list("pk", "attempts")
         )
-        taken = [(row, msg) for row, msg in ready if current.get(row.pk, -1) == as_read[row.pk]]
-        lease_until = delivery_lease_until(timezone.now())
-        for row, msg in taken:
+        taken = [item for item in ready if current.get(item.row.pk, -1) == as_read[item.row.pk]]
+        for item in taken:
+            row = item.row
             row.status = DeliveryStatus.SENDING
-            row.claimed_until = lease_until
             row.attempts = as_read[row.pk] + 1
-            row.sent_subject = str(msg.subject)[:300]
-            row.sent_text = str(msg.body) if spec.keep_bodies else ""
-            row.sent_html = html_part(msg) if spec.keep_bodies else ""
-        _store_sending([row for row, _msg in taken])
+            if item.fresh:
+                msg = item.msg
+                row.sent_subject = str(msg.subject)[:300]
+                row.sent_text = str(msg.body) if spec.keep_bodies else ""
+                row.sent_html = html_part(msg) if spec.keep_bodies else ""
+                # A kind that keeps no bodies keeps no bytes either: its next try builds again.
+                row.sent_raw = item.raw if spec.keep_bodies else None
+                row.sent_envelope = item.envelope if spec.keep_bodies else None
+        _store_sending([item.row for item in taken if item.fresh], STATE_FIELDS + CONTENT_FIELDS)
+        _store_sending([item.row for item in taken if not item.fresh], STATE_FIELDS)
     return taken
 
 
-def _store_sending(rows: list) -> None:
-    """Write each taken row's state and exact content: one statement run for many rows (executemany).
+def _expression_sql(expression, model: type[models.Model], db) -> tuple[str, list]:
+    """SQL and parameters of an ORM expression (e.g. the lease on the database's clock) for raw SQL."""
+    query = Query(model)
+    compiler = query.get_compiler(connection=db)
+    sql, params = compiler.compile(expression.resolve_expression(query))
+    return sql, list(params)
+
+
+def _store_sending(rows: list, field_names: list[str]) -> None:
+    """Write each taken row's state, lease and (first take) content: one statement run for many rows.
 
     ``bulk_update`` builds a CASE per field and row, which costs more Python time
     than sending the chunk; executemany sends the same UPDATE with each row's values.
@@ -194,11 +257,17 @@ def _store_sending(rows: list) -> None:
     meta = model._meta
     db = connections[router.db_for_write(model)]
     qn = db.ops.quote_name
-    fields = [meta.get_field(name) for name in SENDING_FIELDS]
-    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+    fields = [meta.get_field(name) for name in field_names]
+    lease_sql, lease_params = _expression_sql(db_lease(), model, db)
+    assignments = ", ".join(
+        [f"{qn(field.column)} = %s" for field in fields]
+        + [f"{qn(meta.get_field('claimed_until').column)} = {lease_sql}"]
+    )
     sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # nosec B608
     params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection=db) for field in fields] + [row.pk]
+        [field.get_db_prep_save(getattr(row, field.attname), connection=db) for field in fields]
+        + lease_params
+        + [row.pk]
         for row in rows
     ]
     with db.cursor() as cursor:

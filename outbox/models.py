@@ -14,7 +14,9 @@ class DeliveryStatus(models.TextChoices):
     A row is *scheduled* with a due time (``send_after``); the sweep hands its id
     to a worker and leases it (``claimed_until``); the worker moves it
     scheduled → sending → sent with conditional updates, so that a second run of
-    the same task finds nothing to do.
+    the same task finds nothing to do. *unknown*: the SMTP dialogue broke after
+    the message was handed over and before the server answered, so it may have
+    arrived; the engine does not send it again by itself (docs/sending.md).
     """
 
     SCHEDULED = "scheduled", "Scheduled"
@@ -22,6 +24,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    UNKNOWN = "unknown", "Unknown: may have been received"
 
 
 class Deliverable(models.Model):
@@ -36,6 +39,13 @@ class Deliverable(models.Model):
     sent_subject = models.CharField(max_length=300, blank=True)
     sent_text = models.TextField(blank=True)
     sent_html = models.TextField(blank=True)
+    # The exact bytes and envelope of the message, built once on the first take and
+    # sent again unchanged by every later try (None for kinds with keep_bodies=False).
+    sent_raw = models.BinaryField(null=True, blank=True, editable=False)
+    sent_envelope = models.JSONField(null=True, blank=True, editable=False)
+    # When the current run of temporary failures began (4xx, refused, timed out);
+    # the row is failed once CANDOR_SEND_RETRY_HOURS have passed since. None: no failure.
+    failing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True

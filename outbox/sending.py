@@ -1,19 +1,29 @@
 """Sending rows' emails, each exactly once: one row, a chunk of rows, retries.
 
-- ``delivery_send`` builds the message, then takes the row with a conditional
-  update (scheduled → sending, storing the exact subject and bodies), sends it
-  and moves it sending → sent. A second run of the same task finds the row
-  taken or sent and does nothing. The Message-ID is stored on the row, so a
-  resend after a crash carries the same Message-ID.
+- ``delivery_send`` prepares the message, then takes the row with a conditional
+  update (scheduled → sending), sends it and moves it sending → sent. A second
+  run of the same task finds the row taken or sent and does nothing.
+- The message is built ONCE per row: its first take stores the exact bytes and
+  envelope (``sent_raw``, ``sent_envelope``) with its Message-ID, subject and
+  bodies; every later try (a retry, a redelivered task, a resend after a crash,
+  HR's resend) sends those same bytes. Links in it are signed once.
 - ``deliveries_send_chunk`` does the same for many rows at once: one query
   loads them, one locked read and one bulk update take them (only rows still as
   read are taken, so a duplicate or redelivered chunk sends nothing), one SMTP
-  session carries them, and they are marked sent in bulk (every
-  ``CANDOR_SEND_MARK_EVERY`` messages).
-- A temporary SMTP failure puts the row back to *scheduled* with a claim longer
-  than Celery's longest back-off, so the sweep leaves it to the task's retry;
-  the last try, or a permanent refusal (5xx for the recipient), marks it
-  *failed* with a reason HR can read.
+  session carries them, and they are marked sent every ``CANDOR_SEND_MARK_EVERY``
+  messages.
+- While a worker sends, ``outbox.leases.LeaseKeeper`` renews its short lease and
+  cuts any send that outlives ``CANDOR_SEND_DEADLINE_SECONDS``.
+- Outcomes: sent; a 5xx refusal (or a message that cannot be built) fails the
+  row; a temporary failure (4xx, refused, timed out) makes it wait for another
+  try, first through the task's own retry (Celery, at most 300 s ahead, while
+  ``attempts <= CANDOR_SEND_MAX_RETRIES``), then in the database with a growing
+  wait that the recovery sweep picks up, until ``CANDOR_SEND_RETRY_HOURS`` have
+  passed since the first failure; then it fails. A dialogue that broke after the
+  message was handed over makes the row *unknown*: it is never sent again
+  without HR.
+- A database error after messages went out raises ``DeliveryInterrupted`` with
+  the outcomes not yet written; the task retries and writes them first.
 
 Messages go through ``settings.EMAIL_BACKEND``; with SMTP that is
 ``outbox.backends.PersistentSMTPBackend``, which keeps one session per process
@@ -23,14 +33,19 @@ and thread open across messages.
 from __future__ import annotations
 
 import logging
+import random
 import time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import models, transaction
+from django.core.mail.backends.smtp import EmailBackend as SMTPEmailBackend
+from django.db import DatabaseError, models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from outbox.claims import (
@@ -38,25 +53,30 @@ from outbox.claims import (
     RETRY_BACKOFF_MAX,
     SEND_CHUNK_TASK,
     SEND_TASK,
-    delivery_lease_until,
-    retry_hold_until,
+    db_time_in,
     takeable,
 )
 from outbox.errors import (
+    DeliveryInterrupted,
     DeliveryStateError,
     NoRecipientError,
     Outcome,
+    OutcomeUnknownError,
     TemporaryDeliveryError,
     explain_failure,
     failure_concerns_one_message,
 )
 from outbox.kinds import DeliveryKind, delivery_kind
+from outbox.leases import LeaseKeeper, chunk_budget_seconds
 from outbox.marking import (
-    html_part,
+    SETTLED,
+    UNTRIED,
     row_audit,
     row_fail_unsent,
     rows_mark_sent,
+    rows_mark_unknown,
     rows_mine,
+    rows_settle,
     rows_take,
 )
 from outbox.message_ids import delivery_message_id
@@ -65,14 +85,57 @@ from outbox.models import DeliveryStatus
 logger = logging.getLogger(__name__)
 
 
-def _transmit(msg: EmailMessage) -> None:
-    """Send one message through ``settings.EMAIL_BACKEND``; raise whatever the backend raises.
+# -- the message, built once --------------------------------------------------
 
-    Raises ``NoRecipientError`` for a message with nobody to go to.
+
+@dataclass
+class Prepared:
+    """One row ready to go: the exact bytes and envelope of its message.
+
+    ``msg`` is the message built on this try (None: the bytes an earlier try stored).
     """
-    msg.connection = get_connection(fail_silently=False)
-    if not msg.send():
-        raise NoRecipientError("The message has no recipient address.")
+
+    row: models.Model
+    raw: bytes
+    envelope: dict  # {"from": str, "to": [str, ...]}
+    msg: EmailMessage | None = None
+
+    @property
+    def fresh(self) -> bool:
+        return self.msg is not None
+
+
+class _RawMIME:
+    """What ``EmailMessage.message()`` returns, for bytes already serialised: they go out as they are."""
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n", policy=None) -> bytes:
+        return self.raw
+
+    def as_string(self, unixfrom: bool = False, linesep: str = "\n", policy=None) -> str:
+        return self.raw.decode("utf-8", "replace")
+
+    def get_charset(self):
+        return None
+
+
+class StoredMessage(EmailMessage):
+    """A message whose bytes were built (and stored) before: every backend sends them unchanged."""
+
+    def __init__(self, prepared: Prepared):
+        row = prepared.row
+        super().__init__(
+            subject=getattr(row, "sent_subject", "") or "",
+            body=getattr(row, "sent_text", "") or "",
+            from_email=prepared.envelope["from"],
+            to=list(prepared.envelope["to"]),
+        )
+        self._raw = prepared.raw
+
+    def message(self, *args, **kwargs):
+        return _RawMIME(self._raw)
 
 
 def _force_message_id(msg: EmailMessage, message_id: str) -> None:
@@ -82,239 +145,56 @@ def _force_message_id(msg: EmailMessage, message_id: str) -> None:
     msg.extra_headers["Message-ID"] = message_id
 
 
-def delivery_send(*, kind: str, pk: int, last_try: bool = False) -> str:
-    """Send one row's email if it is due and nobody else is sending it. Returns an ``Outcome``.
+def _prepare(spec: DeliveryKind, row, skip, builder) -> Prepared | str:
+    """The row's message ready to go, or the skip hook's reason not to send it.
 
-    Raises ``TemporaryDeliveryError`` (from the mail server's error) when the
-    message could not be sent now and tries remain: the row waits, claimed, for
-    the Celery task's retry. ``last_try`` (or ``attempts`` over
-    ``CANDOR_SEND_MAX_RETRIES``) marks it failed instead.
+    A row tried before (``sent_raw`` stored) is not built again: the same bytes go.
+    Raises whatever the builder raises, and ``NoRecipientError``.
     """
-    spec = delivery_kind(kind)
-    model = spec.model_class
-    now = timezone.now()
-    row = model.objects.select_related(*spec.select_related).filter(takeable(now), pk=pk).first()
-    if row is None:
-        return Outcome.SKIPPED
-    # Every write below is conditional on the row being as we read it: if
-    # another worker moved it meanwhile, we change nothing and send nothing.
-    as_read = model.objects.filter(takeable(now), pk=pk, attempts=row.attempts)
-    attempt = row.attempts + 1
-
-    try:
-        skip = spec.hook("skip")
-        reason = skip(row) if skip else ""
-        if not reason:
-            row.message_id = row.message_id or delivery_message_id(kind, row)
-            msg = spec.hook("builder")(row)
-    except Exception as exc:
-        logger.exception("delivery %s #%s: could not prepare the message", kind, pk)
-        return row_fail_unsent(
-            spec, as_read, row, attempt, f"Could not prepare the message ({type(exc).__name__}: {exc})."
-        )
+    reason = skip(row) if skip else ""
     if reason:
-        with transaction.atomic():
-            changed = as_read.update(status=DeliveryStatus.CANCELLED, claimed_until=None, last_error=reason)
-            if changed:
-                row_audit(spec, row, "cancelled", reason)
-        return Outcome.CANCELLED if changed else Outcome.SKIPPED
-
+        return reason
+    row.message_id = row.message_id or delivery_message_id(spec.name, row)
+    if spec.keep_bodies and row.sent_raw and row.sent_envelope:
+        return Prepared(row, bytes(row.sent_raw), row.sent_envelope)
+    msg = builder(row)
     _force_message_id(msg, row.message_id)
-
-    taken = as_read.update(
-        status=DeliveryStatus.SENDING,
-        claimed_until=delivery_lease_until(now),
-        attempts=attempt,
-        message_id=row.message_id,
-        sent_subject=str(msg.subject)[:300],
-        sent_text=str(msg.body) if spec.keep_bodies else "",
-        sent_html=html_part(msg) if spec.keep_bodies else "",
-    )
-    if not taken:
-        return Outcome.SKIPPED
-    mine = model.objects.filter(pk=pk, status=DeliveryStatus.SENDING, attempts=attempt)
-
-    try:
-        _transmit(msg)
-    except Exception as exc:
-        permanent, reason = explain_failure(exc)
-        logger.warning(
-            "delivery %s #%s: try %d failed (%s, %s)",
-            kind,
-            pk,
-            attempt,
-            type(exc).__name__,
-            "permanent" if permanent else "temporary",
-        )
-        if permanent or last_try or attempt > settings.CANDOR_SEND_MAX_RETRIES:
-            if not permanent:
-                reason = f"{reason} Gave up after {attempt} tries."
-            with transaction.atomic():
-                if mine.update(status=DeliveryStatus.FAILED, claimed_until=None, last_error=reason):
-                    row_audit(spec, row, "failed", reason)
-            return Outcome.FAILED
-        # Wait for the task's retry; the claim keeps the sweep away meanwhile.
-        mine.update(
-            status=DeliveryStatus.SCHEDULED,
-            claimed_until=retry_hold_until(),
-            last_error=f"Try {attempt} failed, trying again: {reason}",
-        )
-        raise TemporaryDeliveryError(reason) from exc
-
-    with transaction.atomic():
-        done = mine.update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
-        )
-        if done:
-            row_audit(spec, row, "sent")
-    if not done:
-        # Our lease ran out mid-send and another worker took the row over: it
-        # sends the same message again, with the same Message-ID.
-        logger.warning("delivery %s #%s: sent, but the lease had been taken over", kind, pk)
-    return Outcome.SENT
+    recipients = list(msg.recipients())
+    if not recipients:
+        raise NoRecipientError("The message has no recipient address.")
+    raw = msg.message().as_bytes(linesep="\r\n")
+    return Prepared(row, raw, {"from": msg.from_email, "to": recipients}, msg)
 
 
-def deliveries_send_chunk(*, kind: str, pks: list[int]) -> dict[int, str]:
-    """Send many rows' emails, each once, over one SMTP session. Returns each id's ``Outcome``.
+def _unprepared_reason(exc: Exception) -> str:
+    if isinstance(exc, NoRecipientError):
+        return str(exc)
+    return f"Could not prepare the message ({type(exc).__name__}: {exc})."
 
-    The same guarantees as ``delivery_send``, row by row: a row is sent only if
-    this call took it (due, not taken by another worker, attempts as read), so
-    running the same chunk twice sends nothing the second time. Sent rows are
-    marked sent in bulk every ``CANDOR_SEND_MARK_EVERY`` messages (1: after each,
-    so a killed worker resends at most the one message it was sending).
 
-    A 5xx for one recipient (or message) fails that row only. A temporary
-    failure for one recipient or message puts that row back for a retry on
-    ``delivery_send_task`` (as ``delivery_send`` does) and the chunk goes on; a
-    temporary failure of the server or connection stops the chunk: the rows
-    sent so far are marked sent in the same transaction that hands the failed
-    row and the untried ones back for a retry with back-off.
+def _transmit(prepared: Prepared) -> None:
+    """Send one prepared message through ``settings.EMAIL_BACKEND``; raise whatever the backend raises.
+
+    SMTP backends get the stored bytes, exactly; other backends (locmem in tests, the
+    demo's file backend) get the message object when it was built on this try.
+    Raises ``OutcomeUnknownError`` when the server may have the message without having
+    said so, ``NoRecipientError`` for a message with nobody to go to.
     """
-    spec = delivery_kind(kind)
-    model = spec.model_class
-    now = timezone.now()
-    outcomes = dict.fromkeys(pks, Outcome.SKIPPED)
-    rows = list(
-        model.objects.select_related(*spec.select_related)
-        .filter(takeable(now), pk__in=list(pks))
-        .order_by("pk")
-    )
-    skip = spec.hook("skip")
-    builder = spec.hook("builder")
-    prepare = spec.hook("prepare")
-    if prepare and rows:
-        prepare(rows)
-
-    ready = []
-    for row in rows:
-        try:
-            reason = skip(row) if skip else ""
-            if not reason:
-                row.message_id = row.message_id or delivery_message_id(kind, row)
-                msg = builder(row)
-        except Exception as exc:
-            logger.exception("delivery %s #%s: could not prepare the message", kind, row.pk)
-            as_read = model.objects.filter(takeable(now), pk=row.pk, attempts=row.attempts)
-            outcomes[row.pk] = row_fail_unsent(
-                spec,
-                as_read,
-                row,
-                row.attempts + 1,
-                f"Could not prepare the message ({type(exc).__name__}: {exc}).",
-            )
-            continue
-        if reason:
-            as_read = model.objects.filter(takeable(now), pk=row.pk, attempts=row.attempts)
-            with transaction.atomic():
-                if as_read.update(status=DeliveryStatus.CANCELLED, claimed_until=None, last_error=reason):
-                    row_audit(spec, row, "cancelled", reason)
-                    outcomes[row.pk] = Outcome.CANCELLED
-            continue
-        _force_message_id(msg, row.message_id)
-        ready.append((row, msg))
-
-    taken = rows_take(spec, ready, now)
-    mark_every = max(1, int(settings.CANDOR_SEND_MARK_EVERY))
-    sent: list = []  # sent, not yet marked
-    retry: list = []  # (row, reason): temporary failure of one message, tries remain
-    # Stop before the lease could run out mid-send: after it, the sweep may hand
-    # the rows still waiting here to another worker.
-    lease = settings.CANDOR_SEND_LEASE_SECONDS
-    stop_at = time.monotonic() + lease - min(lease / 2, 3 * float(settings.EMAIL_TIMEOUT or 10))
-    for index, (row, msg) in enumerate(taken):
-        if time.monotonic() >= stop_at:
-            logger.warning(
-                "delivery %s: chunk too slow for its lease; %d rows handed back", kind, len(taken) - index
-            )
-            _chunk_stop(spec, sent, retry, [r for r, _m in taken[index:]])
-            return outcomes
-        try:
-            _transmit(msg)
-        except Exception as exc:
-            permanent, reason = explain_failure(exc)
-            logger.warning(
-                "delivery %s #%s: try %d failed (%s, %s)",
-                kind,
-                row.pk,
-                row.attempts,
-                type(exc).__name__,
-                "permanent" if permanent else "temporary",
-            )
-            last_try = row.attempts > settings.CANDOR_SEND_MAX_RETRIES
-            if permanent or last_try:
-                if not permanent:
-                    reason = f"{reason} Gave up after {row.attempts} tries."
-                with transaction.atomic():
-                    rows_mark_sent(spec, sent)
-                    if rows_mine(model, [row]).update(
-                        status=DeliveryStatus.FAILED, claimed_until=None, last_error=reason[:2000]
-                    ):
-                        row_audit(spec, row, "failed", reason)
-                sent = []
-                outcomes[row.pk] = Outcome.FAILED
-            else:
-                retry.append((row, reason))
-                outcomes[row.pk] = Outcome.SKIPPED
-            if permanent or failure_concerns_one_message(exc):
-                continue
-            _chunk_stop(spec, sent, retry, [r for r, _m in taken[index + 1 :]])
-            return outcomes
-        sent.append(row)
-        outcomes[row.pk] = Outcome.SENT
-        if len(sent) >= mark_every:
-            with transaction.atomic():
-                rows_mark_sent(spec, sent)
-            sent = []
-    _chunk_stop(spec, sent, retry, [])
-    return outcomes
+    connection = get_connection(fail_silently=False)
+    if prepared.msg is not None and not isinstance(connection, SMTPEmailBackend):
+        msg = prepared.msg
+    else:
+        msg = StoredMessage(prepared)
+    msg.connection = connection
+    if not msg.send():
+        raise NoRecipientError("The message has no recipient address.")
 
 
-def _chunk_stop(spec: DeliveryKind, sent: list, retry: list, untried: list) -> None:
-    """In one transaction: mark the sent rows sent, hand failed and untried rows back for a retry."""
-    if not (sent or retry or untried):
-        return
-    model = spec.model_class
-    with transaction.atomic():
-        rows_mark_sent(spec, sent)
-        hold_until = retry_hold_until()
-        for row, reason in retry:
-            rows_mine(model, [row]).update(
-                status=DeliveryStatus.SCHEDULED,
-                claimed_until=hold_until,
-                last_error=f"Try {row.attempts} failed, trying again: {reason}"[:2000],
-            )
-        if untried:
-            # Not tried: the attempt taken for them is given back.
-            rows_mine(model, untried).update(
-                status=DeliveryStatus.SCHEDULED, claimed_until=hold_until, attempts=models.F("attempts") - 1
-            )
-    if retry or untried:
-        failed = [(row.pk, row.attempts) for row, _reason in retry]
-        transaction.on_commit(partial(_queue_retries, spec.name, failed, [row.pk for row in untried]))
+# -- waiting after a temporary failure ----------------------------------------
 
 
 def _backoff(attempt: int) -> int:
-    """Celery's own back-off for the retry after ``attempt`` tries (exponential, jittered, capped)."""
+    """The task's own retry after ``attempt`` tries: Celery's back-off (exponential, full jitter, ≤ 300 s)."""
     from celery.utils.time import get_exponential_backoff_interval
 
     return get_exponential_backoff_interval(
@@ -322,39 +202,375 @@ def _backoff(attempt: int) -> int:
     )
 
 
-def _queue_retries(kind: str, failed: list[tuple[int, int]], untried: list[int]) -> None:
+def retry_wait_seconds(attempt: int) -> float:
+    """How long a row waits in the database after ``attempt`` tries (past the task's own retries).
+
+    Doubling from 2^(attempt-1) seconds up to ``CANDOR_SEND_RETRY_MAX_WAIT_SECONDS``
+    (30 minutes by default), between half and all of it (jitter): with the defaults,
+    about 30 s, 1, 2, 4, 8, 17 minutes, then every 15-30 minutes for the rest of the
+    ``CANDOR_SEND_RETRY_HOURS``. Greylisting servers, which answer 451 for a few
+    minutes by design, are tried again within their window.
+    """
+    ceiling = float(settings.CANDOR_SEND_RETRY_MAX_WAIT_SECONDS)
+    wait = min(ceiling, 2.0 ** min(max(attempt - 1, 0), 30))
+    return wait * random.uniform(0.5, 1.0)  # nosec B311 - jitter, not security
+
+
+def _wait_or_fail(spec: DeliveryKind, row, reason: str, *, quick: bool) -> tuple[str, float | None]:
+    """A row this worker holds failed temporarily at try ``row.attempts``: make it wait, or fail it.
+
+    - ``quick`` and ``attempts <= CANDOR_SEND_MAX_RETRIES``: it waits for the task's own
+      retry (returned countdown ≤ 300 s), claimed for that countdown plus a lease, so
+      the sweep leaves it to the retry, or picks it up soon if the retry is lost;
+    - else, while ``CANDOR_SEND_RETRY_HOURS`` have not passed since its first failure
+      (``failing_since``, on the database's clock): it waits in the database for
+      ``retry_wait_seconds`` (countdown None) and the recovery sweep queues it then;
+    - else it fails: "<reason> Gave up after n tries."
+
+    Returns (``Outcome.WAITING``, countdown or None), (``Outcome.FAILED``, None), or
+    (``Outcome.SKIPPED``, None) if the row was not ours any more.
+    """
+    model = spec.model_class
+    mine = rows_mine(model, [row])
+    attempt = row.attempts
+    lease = float(settings.CANDOR_SEND_LEASE_SECONDS)
+    waiting = {
+        "status": DeliveryStatus.SCHEDULED,
+        "failing_since": Coalesce(F("failing_since"), Now()),
+        "last_error": f"Try {attempt} failed, trying again: {reason}"[:2000],
+    }
+    if quick and attempt <= settings.CANDOR_SEND_MAX_RETRIES:
+        countdown = _backoff(attempt)
+        changed = mine.update(claimed_until=db_time_in(countdown + lease), **waiting)
+        return (Outcome.WAITING if changed else Outcome.SKIPPED), countdown
+    hours = float(settings.CANDOR_SEND_RETRY_HOURS)
+    if hours > 0:
+        window = Q(failing_since__isnull=True) | Q(
+            failing_since__gt=Now() - timedelta(hours=hours)  # type: ignore[operator]
+        )
+        if mine.filter(window).update(claimed_until=db_time_in(retry_wait_seconds(attempt)), **waiting):
+            return Outcome.WAITING, None
+    reason = f"{reason} Gave up after {attempt} tries."
+    with transaction.atomic():
+        changed = mine.update(status=DeliveryStatus.FAILED, last_error=reason[:2000], **SETTLED)
+        if changed:
+            row_audit(spec, row, "failed", reason)
+    return (Outcome.FAILED if changed else Outcome.SKIPPED), None
+
+
+# -- one row -------------------------------------------------------------------
+
+
+def delivery_send(*, kind: str, pk: int, last_try: bool = False, settled: list | None = None) -> str:
+    """Send one row's email if it is due and nobody else is sending it. Returns an ``Outcome``.
+
+    Raises ``TemporaryDeliveryError`` (from the mail server's error) when the
+    message could not be sent now and the row waits for another try: its
+    ``countdown`` is the task's own retry (seconds), or None when the row waits in
+    the database for the sweep. ``last_try``: the task has no retry left, so the row
+    waits in the database (or fails, past ``CANDOR_SEND_RETRY_HOURS``).
+    ``settled``: outcomes an earlier run of this task could not write (see
+    ``DeliveryInterrupted``), written first. Raises ``DeliveryInterrupted`` when the
+    database fails after the message went out.
+    """
+    spec = delivery_kind(kind)
+    model = spec.model_class
+    if settled:
+        rows_settle(spec, settled)
+    row = model.objects.select_related(*spec.select_related).filter(takeable(), pk=pk).first()
+    if row is None:
+        return Outcome.SKIPPED
+    # Every write below is conditional on the row being as we read it: if
+    # another worker moved it meanwhile, we change nothing and send nothing.
+    as_read = model.objects.filter(takeable(), pk=pk, attempts=row.attempts)
+    attempt = row.attempts + 1
+    try:
+        prepared = _prepare(spec, row, spec.hook("skip"), spec.hook("builder"))
+    except Exception as exc:
+        logger.exception("delivery %s #%s: could not prepare the message", kind, pk)
+        return row_fail_unsent(spec, as_read, row, attempt, _unprepared_reason(exc))
+    if isinstance(prepared, str):
+        with transaction.atomic():
+            changed = as_read.update(status=DeliveryStatus.CANCELLED, claimed_until=None, last_error=prepared)
+            if changed:
+                row_audit(spec, row, "cancelled", prepared)
+        return Outcome.CANCELLED if changed else Outcome.SKIPPED
+
+    taken_at = time.monotonic()
+    if not rows_take(spec, [prepared]):
+        return Outcome.SKIPPED
+    with LeaseKeeper(spec, [row], taken_at=taken_at) as keeper:
+        try:
+            with keeper.sending():
+                _transmit(prepared)
+        except OutcomeUnknownError as exc:
+            logger.warning("delivery %s #%s: outcome unknown (%s)", kind, pk, exc.reason)
+            try:
+                with transaction.atomic():
+                    rows_mark_unknown(spec, row, exc.reason)
+            except DatabaseError as db_exc:
+                raise DeliveryInterrupted([[pk, attempt, Outcome.UNKNOWN, exc.reason]], db_exc) from db_exc
+            return Outcome.UNKNOWN
+        except Exception as exc:
+            permanent, reason = explain_failure(exc)
+            logger.warning(
+                "delivery %s #%s: try %d failed (%s, %s)",
+                kind,
+                pk,
+                attempt,
+                type(exc).__name__,
+                "permanent" if permanent else "temporary",
+            )
+            if permanent:
+                with transaction.atomic():
+                    if rows_mine(model, [row]).update(
+                        status=DeliveryStatus.FAILED, last_error=reason[:2000], **SETTLED
+                    ):
+                        row_audit(spec, row, "failed", reason)
+                return Outcome.FAILED
+            outcome, countdown = _wait_or_fail(spec, row, reason, quick=not last_try)
+            if outcome == Outcome.WAITING:
+                raise TemporaryDeliveryError(reason, countdown=countdown) from exc
+            return outcome
+
+        try:
+            with transaction.atomic():
+                rows_mark_sent(spec, [row])
+        except DatabaseError as db_exc:
+            raise DeliveryInterrupted([[pk, attempt, Outcome.SENT, ""]], db_exc) from db_exc
+    return Outcome.SENT
+
+
+# -- a chunk of rows -----------------------------------------------------------
+
+
+def deliveries_send_chunk(*, kind: str, pks: list[int], settled: list | None = None) -> dict[int, str]:
+    """Send many rows' emails, each once, over one SMTP session. Returns each id's ``Outcome``.
+
+    The same guarantees as ``delivery_send``, row by row: a row is sent only if
+    this call took it (due, not taken by another worker, attempts as read), so
+    running the same chunk twice sends nothing the second time. Sent rows are
+    marked sent every ``CANDOR_SEND_MARK_EVERY`` messages (1: after each, so a
+    killed worker resends at most the one message it was sending).
+
+    A 5xx for one recipient (or message) fails that row only; an unknown outcome
+    (handed over, no answer) makes that row *unknown*; the chunk goes on after
+    both. A temporary failure for one recipient or message puts that row back for
+    a retry on ``delivery_send_task`` and the chunk goes on; a temporary failure of
+    the server or connection stops the chunk: the rows sent so far are marked sent
+    in the same transaction that hands the failed row and the untried ones back.
+    The chunk also hands its untried rows back when it has run for
+    ``CANDOR_SEND_CHUNK_SECONDS`` or cannot renew its lease.
+
+    ``settled``: outcomes an earlier run could not write, written first. Raises
+    ``DeliveryInterrupted`` (with the outcomes not yet written) when the database
+    fails after messages went out.
+    """
+    spec = delivery_kind(kind)
+    model = spec.model_class
+    if settled:
+        rows_settle(spec, settled)
+    outcomes = dict.fromkeys(pks, Outcome.SKIPPED)
+    rows = list(
+        model.objects.select_related(*spec.select_related).filter(takeable(), pk__in=list(pks)).order_by("pk")
+    )
+    skip = spec.hook("skip")
+    builder = spec.hook("builder")
+    prepare = spec.hook("prepare")
+    to_build = [row for row in rows if not (spec.keep_bodies and row.sent_raw)]
+    if prepare and to_build:
+        prepare(to_build)
+
+    ready = []
+    for row in rows:
+        try:
+            prepared = _prepare(spec, row, skip, builder)
+        except Exception as exc:
+            logger.exception("delivery %s #%s: could not prepare the message", kind, row.pk)
+            as_read = model.objects.filter(takeable(), pk=row.pk, attempts=row.attempts)
+            outcomes[row.pk] = row_fail_unsent(spec, as_read, row, row.attempts + 1, _unprepared_reason(exc))
+            continue
+        if isinstance(prepared, str):
+            as_read = model.objects.filter(takeable(), pk=row.pk, attempts=row.attempts)
+            with transaction.atomic():
+                if as_read.update(status=DeliveryStatus.CANCELLED, claimed_until=None, last_error=prepared):
+                    row_audit(spec, row, "cancelled", prepared)
+                    outcomes[row.pk] = Outcome.CANCELLED
+            continue
+        ready.append(prepared)
+
+    taken_at = time.monotonic()
+    taken = rows_take(spec, ready)
+    if not taken:
+        return outcomes
+    with LeaseKeeper(spec, [item.row for item in taken], taken_at=taken_at) as keeper:
+        _send_taken(spec, taken, keeper, outcomes, stop_at=taken_at + chunk_budget_seconds())
+    return outcomes
+
+
+def _send_taken(spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: dict, stop_at: float) -> None:
+    """Send the taken rows of a chunk in order; settle each; hand back what is left when it must stop."""
+    kind = spec.name
+    mark_every = max(1, int(settings.CANDOR_SEND_MARK_EVERY))
+    sent: list = []  # sent, not yet marked
+    retry: list = []  # (row, reason): temporary failure of one message
+    pending_unknown: list = []  # [pk, attempts, outcome, reason] not yet written
+    tried: set[int] = set()
+    try:
+        for index, item in enumerate(taken):
+            row = item.row
+            if time.monotonic() >= stop_at or not keeper.fresh_enough():
+                logger.warning(
+                    "delivery %s: chunk out of time or lease; %d rows handed back", kind, len(taken) - index
+                )
+                _chunk_stop(spec, sent, retry, [i.row for i in taken[index:]])
+                return
+            tried.add(row.pk)
+            try:
+                with keeper.sending():
+                    _transmit(item)
+            except OutcomeUnknownError as exc:
+                logger.warning("delivery %s #%s: outcome unknown (%s)", kind, row.pk, exc.reason)
+                pending_unknown.append([row.pk, row.attempts, Outcome.UNKNOWN, exc.reason])
+                with transaction.atomic():
+                    rows_mark_sent(spec, sent)
+                    rows_mark_unknown(spec, row, exc.reason)
+                sent, pending_unknown = [], []
+                outcomes[row.pk] = Outcome.UNKNOWN
+                continue
+            except Exception as exc:
+                permanent, reason = explain_failure(exc)
+                logger.warning(
+                    "delivery %s #%s: try %d failed (%s, %s)",
+                    kind,
+                    row.pk,
+                    row.attempts,
+                    type(exc).__name__,
+                    "permanent" if permanent else "temporary",
+                )
+                if permanent:
+                    with transaction.atomic():
+                        rows_mark_sent(spec, sent)
+                        if rows_mine(spec.model_class, [row]).update(
+                            status=DeliveryStatus.FAILED, last_error=reason[:2000], **SETTLED
+                        ):
+                            row_audit(spec, row, "failed", reason)
+                    sent = []
+                    outcomes[row.pk] = Outcome.FAILED
+                    continue
+                retry.append((row, reason))
+                outcomes[row.pk] = Outcome.SKIPPED
+                if failure_concerns_one_message(exc):
+                    continue
+                _chunk_stop(spec, sent, retry, [i.row for i in taken[index + 1 :]], outcomes)
+                return
+            sent.append(row)
+            outcomes[row.pk] = Outcome.SENT
+            if len(sent) >= mark_every:
+                with transaction.atomic():
+                    rows_mark_sent(spec, sent)
+                sent = []
+        _chunk_stop(spec, sent, retry, [], outcomes)
+    except DatabaseError as exc:
+        # The messages in `sent` went out: the retry of this task writes them first. The
+        # rows not tried are given back at once rather than when their lease runs out.
+        unwritten = [[row.pk, row.attempts, Outcome.SENT, ""] for row in sent] + pending_unknown
+        unwritten += [[i.row.pk, i.row.attempts, UNTRIED, ""] for i in taken if i.row.pk not in tried]
+        raise DeliveryInterrupted(unwritten, exc) from exc
+
+
+def _chunk_stop(
+    spec: DeliveryKind, sent: list, retry: list, untried: list, outcomes: dict | None = None
+) -> None:
+    """In one transaction: mark the sent rows sent, make failed rows wait (or fail), give untried rows back.
+
+    After commit, the failed rows that wait for the task's own retry are queued on
+    ``delivery_send_task`` and the untried rows as one new chunk, with back-off.
+    """
+    if not (sent or retry or untried):
+        return
+    model = spec.model_class
+    quick: list[tuple[int, float]] = []
+    with transaction.atomic():
+        rows_mark_sent(spec, sent)
+        for row, reason in retry:
+            outcome, countdown = _wait_or_fail(spec, row, reason, quick=True)
+            if outcome == Outcome.FAILED and outcomes is not None:
+                outcomes[row.pk] = Outcome.FAILED
+            if outcome == Outcome.WAITING and countdown is not None:
+                quick.append((row.pk, countdown))
+        untried_countdown = max((countdown for _pk, countdown in quick), default=_backoff(1))
+        if untried:
+            # Not tried: the attempt taken for them is given back.
+            rows_mine(model, untried).update(
+                status=DeliveryStatus.SCHEDULED,
+                claimed_until=db_time_in(untried_countdown + float(settings.CANDOR_SEND_LEASE_SECONDS)),
+                attempts=models.F("attempts") - 1,
+            )
+    if quick or untried:
+        transaction.on_commit(
+            partial(_queue_retries, spec.name, quick, [row.pk for row in untried], untried_countdown)
+        )
+
+
+def _queue_retries(
+    kind: str, failed: list[tuple[int, float]], untried: list[int], untried_countdown: float
+) -> None:
     """Queue the retries of a chunk: each failed row on the single-row task, the untried rows as a chunk.
 
-    If the broker cannot take them, the rows keep their long claim and the
-    sweep queues them when it runs out.
+    Every countdown is at most 300 s. If the broker cannot take them, the rows' claims
+    run out a lease after the countdown and the recovery sweep queues them again.
     """
     try:
-        for pk, attempt in failed:
+        for pk, countdown in failed:
             current_app.tasks[SEND_TASK].apply_async(
-                (kind, pk), countdown=_backoff(attempt), retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                (kind, pk), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
             )
         if untried:
-            countdown = _backoff(max((attempt for _pk, attempt in failed), default=1))
             current_app.tasks[SEND_CHUNK_TASK].apply_async(
-                (kind, untried), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
+                (kind, untried), countdown=untried_countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY
             )
     except Exception as exc:  # the claims run out and the sweep queues them again
         logger.warning("delivery %s: could not queue retries (%s)", kind, type(exc).__name__)
 
 
-def delivery_retry(*, kind: str, pk: int, send_after: datetime | None = None) -> None:
-    """Put a failed row back in the queue with a fresh count of tries (HR's "retry" button).
+# -- HR's retry ----------------------------------------------------------------
 
+
+def delivery_retry(
+    *, kind: str, pk: int, send_after: datetime | None = None, resend_unknown: bool = False
+) -> str:
+    """Put a failed (or, confirmed, an unknown) row back in the queue with a fresh count of tries.
+
+    HR's "retry" and "send again" buttons. A *failed* row never reached the
+    server, so it is built again at its next try (the candidate's address may have
+    been corrected). An *unknown* row may have arrived: only with
+    ``resend_unknown=True`` (HR confirmed it did not) is it sent again, with the
+    very same bytes and Message-ID, so a receiver that has it can tell.
     Callers (e.g. ``letter_retry``) check permissions and write their audit record.
-    Raises ``DeliveryStateError`` unless the row is *failed*.
+    Returns the status the row had. Raises ``DeliveryStateError`` otherwise.
     """
     model = delivery_kind(kind).model_class
-    changed = model.objects.filter(pk=pk, status=DeliveryStatus.FAILED).update(
-        status=DeliveryStatus.SCHEDULED,
-        send_after=send_after or timezone.now(),
-        claimed_until=None,
-        attempts=0,
-        last_error="",
-    )
+    statuses = [DeliveryStatus.FAILED] + ([DeliveryStatus.UNKNOWN] if resend_unknown else [])
+    previous = model.objects.filter(pk=pk).values_list("status", flat=True).first()
+    reset = {
+        "status": DeliveryStatus.SCHEDULED,
+        "send_after": send_after or timezone.now(),
+        "claimed_until": None,
+        "attempts": 0,
+        "last_error": "",
+        "failing_since": None,
+    }
+    if previous == DeliveryStatus.FAILED:
+        reset.update(sent_raw=None, sent_envelope=None)
+    changed = model.objects.filter(pk=pk, status__in=statuses, status=previous).update(**reset)
     if not changed:
-        raise DeliveryStateError("Only a message that failed can be retried.")
+        if previous == DeliveryStatus.UNKNOWN:
+            raise DeliveryStateError(
+                "This message may already have been received: "
+                "confirm that it was not before sending it again."
+            )
+        raise DeliveryStateError(
+            "Only a message that failed, or whose delivery is unknown, can be sent again."
+        )
+    return previous

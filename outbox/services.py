@@ -2,7 +2,9 @@
 
 - ``outbox.kinds``: ``DeliveryKind``, the registry ``KINDS``, ``register_kind``, ``delivery_kind``;
 - ``outbox.message_ids``: the one Message-ID generator, ``delivery_message_id``, and ``mail_domain``;
-- ``outbox.claims``: due rows, leases, the sweep (``deliveries_claim_due``, ``deliveries_sweep``);
+- ``outbox.claims``: due rows, leases on the database's clock, the sweep (``deliveries_claim_due``,
+  ``deliveries_sweep``) and the recovery sweep (``deliveries_recover``);
+- ``outbox.leases``: the lease keeper (renewals while a worker sends, each send's deadline);
 - ``outbox.sending``: ``delivery_send``, ``deliveries_send_chunk``, retries (``delivery_retry``);
 - ``outbox.marking``: the conditional writes of a row's state while it is sent;
 - ``outbox.errors``: the engine's exceptions, ``Outcome``, and the reasons HR reads;
@@ -17,15 +19,19 @@ from outbox.claims import (
     RETRY_BACKOFF_MAX,
     deliveries_claim_due,
     deliveries_due_queryset,
+    deliveries_recover,
     deliveries_stuck_queryset,
     deliveries_sweep,
     delivery_lease_until,
 )
 from outbox.errors import (
+    UNKNOWN_OUTCOME,
     DeliveryError,
+    DeliveryInterrupted,
     DeliveryStateError,
     NoRecipientError,
     Outcome,
+    OutcomeUnknownError,
     TemporaryDeliveryError,
 )
 from outbox.kinds import KINDS, DeliveryKind, delivery_kind, register_kind
@@ -35,14 +41,18 @@ from outbox.sending import deliveries_send_chunk, delivery_retry, delivery_send
 __all__ = [
     "KINDS",
     "RETRY_BACKOFF_MAX",
+    "UNKNOWN_OUTCOME",
     "DeliveryError",
+    "DeliveryInterrupted",
     "DeliveryKind",
     "DeliveryStateError",
     "NoRecipientError",
     "Outcome",
+    "OutcomeUnknownError",
     "TemporaryDeliveryError",
     "deliveries_claim_due",
     "deliveries_due_queryset",
+    "deliveries_recover",
     "deliveries_send_chunk",
     "deliveries_stuck_queryset",
     "deliveries_sweep",

@@ -8,22 +8,37 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-HOST = os.environ.get("CANDOR_DEMO_HOST", "127.0.0.1")
-PORT = os.environ.get("CANDOR_DEMO_PORT", "8000")
-URL = f"http://{HOST}:{PORT}/"
+import environ
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from config.demo import demo_base_url, demo_listen_address, demo_url  # noqa: E402
+
+BIN = Path(sys.executable).parent
+# Like the settings: a .env file fills in what the environment does not set, so the port
+# listened on here and the one the settings put in links come from the same place.
+environ.Env.read_env(ROOT / ".env", overwrite=False)
+HOST, PORT = demo_listen_address(os.environ)
+URL = demo_url(os.environ) + "/"
+
+# CANDOR_BASE_URL is left to config/settings/local.py, which derives it from the same
+# CANDOR_DEMO_HOST/CANDOR_DEMO_PORT (config/demo.py) for the web server, the worker, and the
+# `manage.py seed_demo` that `make demo` runs before this script.
 env = {
     **os.environ,
     "DJANGO_SETTINGS_MODULE": "config.settings.local",
-    "CANDOR_BASE_URL": os.environ.get("CANDOR_BASE_URL", URL.rstrip("/")),
     "PYTHONUNBUFFERED": "1",
 }
 (ROOT / "var").mkdir(exist_ok=True)
 
 commands = {
-    "web": [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
+    "web": [
+        sys.executable,
+        "manage.py",
+        "runserver",
+        f"[{HOST}]:{PORT}" if ":" in HOST else f"{HOST}:{PORT}",
+        "--noreload",
+    ],
     # Solo pool: one process is plenty for the demo and keeps SQLite writers few.
     "worker": [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"],
     "beat": [
@@ -69,12 +84,14 @@ print(
     f"""
 Candor is running at {URL}
   web, Celery worker and Celery beat are up (logs in var/web.log, var/worker.log, var/beat.log)
-  emails are written to var/mail/
+  emails are written to var/mail/ (or sent through EMAIL_URL)
+  links in emails and candidate pages point to {demo_base_url(os.environ)}
 
 Demo logins (password: candor-demo)
   hr          HR: dashboard, letters, jobs, candidates
   manager     hiring manager of the demo jobs
-  alice, bob  interviewers
+  alice, bob  interviewers (also chen, dara, emil)
+  admin       Admin: the Django admin at /admin/
 
 Press Ctrl-C to stop.
 """

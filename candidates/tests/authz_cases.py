@@ -10,4 +10,7 @@ CASES = {
     "candidates:candidate_detail": Case(
         url=lambda w: reverse("candidates:candidate_detail", args=[w.candidate.pk]), expect=hr_only()
     ),
+    "candidates:candidate_edit": Case(
+        url=lambda w: reverse("candidates:candidate_edit", args=[w.candidate.pk]), expect=hr_only()
+    ),
 }

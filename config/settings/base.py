@@ -212,9 +212,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     # No ghosting: a morning digest of late letters and unanswered requests.
     # It creates the day's digest rows and sends them at once through the outbox.
+    # Every morning; it sends nothing on a day that is not a business day (weekends, public
+    # holidays, closure days: core.dates.is_business_day), and the next one lists everything.
     "late-digest": {
         "task": "feedback.tasks.late_digest_task",
-        "schedule": crontab(hour=8, minute=0, day_of_week="mon-fri"),
+        "schedule": crontab(hour=8, minute=0),
+        "kwargs": {"business_days_only": True},
+    },
+    # Rows of every kind whose worker died (lease not renewed) or whose queued task was
+    # lost (Redis emptied), and rows whose wait for the mail server is over: queued again
+    # within a lease (30 s) plus this interval. Reads only due and stuck rows by index.
+    "outbox-recover-sweep": {
+        "task": "outbox.tasks.outbox_recover_task",
+        "schedule": 15.0,
     },
     # Digests the morning run could not send (the mail server failed, or the run
     # died): sent once their claim runs out, like every other row.
@@ -228,7 +238,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.retention_sweep_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The worker's heartbeat: a worker that runs it is taking tasks. The health endpoint and
+    # HR's home page warn when it is older than a few minutes (core/heartbeats.py).
+    "heartbeat": {
+        "task": "core.tasks.heartbeat_task",
+        "schedule": 60.0,
+    },
 }
+# Celery's file-backed scheduler, which also marks beat's own heartbeat every minute
+# (core/beat.py), so a stopped beat is seen even while the worker is fine.
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
 
 # Candor's own settings.
 CANDOR_ORG_NAME = env("CANDOR_ORG_NAME", default="Example Ltd")
@@ -238,16 +257,37 @@ CANDOR_HR_EMAIL = env("CANDOR_HR_EMAIL", default="hr@candor.example")
 CANDOR_CAREERS_URL = env("CANDOR_CAREERS_URL", default="")
 # Letters are sent by default at this local hour on the next business day.
 CANDOR_SEND_HOUR = env.int("CANDOR_SEND_HOUR", default=9)
-# Candidate links (signed) expire after this many days.
+# Candidate links (signed) expire after this many days, or CANDOR_LINK_GRACE_DAYS after
+# the reapply date they point to, whichever is later (feedback/portal/selectors.py:
+# link_expires_at). One-click unsubscribe links never expire.
 CANDOR_LINK_MAX_AGE_DAYS = env.int("CANDOR_LINK_MAX_AGE_DAYS", default=365)
+CANDOR_LINK_GRACE_DAYS = env.int("CANDOR_LINK_GRACE_DAYS", default=60)
+# Business days skip the public holidays of this country and region (the holidays
+# package: an ISO 3166-1 alpha-2 code such as GB or DE, and its subdivision code such
+# as ENG or BY) and HR's closure days. Empty (the default): derived from TIME_ZONE
+# (core/dates.py: region_for_time_zone; Europe/London -> GB, ENG; Europe/Berlin -> DE).
+CANDOR_COUNTRY = env("CANDOR_COUNTRY", default="")
+CANDOR_SUBDIVISION = env("CANDOR_SUBDIVISION", default="")
 # Personal data of inactive candidates is erased after this many days.
 CANDOR_RETENTION_DAYS = env.int("CANDOR_RETENTION_DAYS", default=730)
 # Days a decider has to answer a candidate's request for more detail.
 CANDOR_REQUEST_DEADLINE_DAYS = env.int("CANDOR_REQUEST_DEADLINE_DAYS", default=5)
-# Sending: tries before a letter is marked failed, and the lease after which a
-# claimed but unsent row is handed out again.
+# Sending (docs/sending.md). Temporary failures (4xx, refused, timed out): the first
+# CANDOR_SEND_MAX_RETRIES tries are retried by the task itself (back-off ≤ 5 minutes),
+# later ones wait in the database (doubling up to CANDOR_SEND_RETRY_MAX_WAIT_SECONDS)
+# until CANDOR_SEND_RETRY_HOURS have passed since the first failure; then the row fails.
 CANDOR_SEND_MAX_RETRIES = env.int("CANDOR_SEND_MAX_RETRIES", default=5)
-CANDOR_SEND_LEASE_SECONDS = env.int("CANDOR_SEND_LEASE_SECONDS", default=600)
+CANDOR_SEND_RETRY_HOURS = env.float("CANDOR_SEND_RETRY_HOURS", default=24)
+CANDOR_SEND_RETRY_MAX_WAIT_SECONDS = env.float("CANDOR_SEND_RETRY_MAX_WAIT_SECONDS", default=1800)
+# The lease after which a claimed but unsent row is handed out again. A worker renews the
+# lease of the rows it sends every third of it, so it can be short: a dead worker's rows
+# go out again within a lease plus one recovery sweep (outbox-recover-sweep, 15 s).
+CANDOR_SEND_LEASE_SECONDS = env.int("CANDOR_SEND_LEASE_SECONDS", default=30)
+# One message may take this long, from connecting to the server's last answer (EMAIL_TIMEOUT
+# bounds each read only); past it the session is cut and the outcome settled.
+CANDOR_SEND_DEADLINE_SECONDS = env.float("CANDOR_SEND_DEADLINE_SECONDS", default=60)
+# A chunk starts no new message after this long; it hands the rest back to the queue.
+CANDOR_SEND_CHUNK_SECONDS = env.float("CANDOR_SEND_CHUNK_SECONDS", default=180)
 # The sweep queues one send task per this many due rows (docs/sending.md); a
 # chunk's rows go over one SMTP connection and are marked sent in bulk every
 # CANDOR_SEND_MARK_EVERY messages (1: after each, the fewest resends if a worker dies).
@@ -259,13 +299,14 @@ CANDOR_SEND_MARK_EVERY = env.int("CANDOR_SEND_MARK_EVERY", default=1)
 # gets SoftTimeLimitExceeded (its transactions roll back; rows it leased go back to the
 # sweep when their lease runs out); at the hard limit the pool process is killed.
 # The longest legitimate task is a send chunk (CANDOR_SEND_CHUNK letters over one
-# connection): it hands its unsent rows back on its own once its lease is nearly used up
-# (docs/sending.md), so it can run close to CANDOR_SEND_LEASE_SECONDS (600 s by default).
-# The soft limit therefore defaults to the lease plus a minute, never under 5 minutes,
-# and the hard one a minute later. Both stay far below the broker's visibility_timeout
-# (CELERY_VISIBILITY_TIMEOUT), which must exceed any task's run time.
+# connection): it starts no message after CANDOR_SEND_CHUNK_SECONDS, and its last one
+# ends within CANDOR_SEND_DEADLINE_SECONDS (docs/sending.md). The soft limit therefore
+# defaults to both plus a minute, never under 5 minutes, and the hard one a minute later.
+# Both stay far below the broker's visibility_timeout (CELERY_VISIBILITY_TIMEOUT), which
+# must exceed any task's run time.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int(
-    "CELERY_TASK_SOFT_TIME_LIMIT", default=max(300, CANDOR_SEND_LEASE_SECONDS + 60)
+    "CELERY_TASK_SOFT_TIME_LIMIT",
+    default=int(max(300, CANDOR_SEND_CHUNK_SECONDS + CANDOR_SEND_DEADLINE_SECONDS + 60)),
 )
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_SOFT_TIME_LIMIT + 60)
 

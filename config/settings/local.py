@@ -1,5 +1,9 @@
 """The embedded default: SQLite, the filesystem broker, email to files. No server needed."""
 
+import os
+
+from config.demo import demo_base_url
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
@@ -24,3 +28,7 @@ if CELERY_BROKER_URL == "filesystem://":
 if not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+
+# The demo (`make demo`) listens on CANDOR_DEMO_HOST:CANDOR_DEMO_PORT; every link the seed prints
+# and every email the seed or the worker sends points there (config/demo.py).
+CANDOR_BASE_URL = demo_base_url(os.environ)

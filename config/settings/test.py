@@ -39,3 +39,17 @@ if _SWEEP_SECONDS:
         name: {**entry, "schedule": _SWEEP_SECONDS} if name.endswith("-sweep") else entry
         for name, entry in CELERY_BEAT_SCHEDULE.items()
     }
+# A worker whose clock runs ahead or behind (fault tests): its timezone.now() is skewed by
+# this many seconds. The engine compares leases on the database's clock, so it must not matter.
+_CLOCK_SKEW_SECONDS = env.float("CANDOR_TEST_CLOCK_SKEW_SECONDS", default=0)
+if _CLOCK_SKEW_SECONDS:
+    import datetime as _dt
+
+    import django.utils.timezone as _timezone
+
+    _real_now = _timezone.now
+
+    def _skewed_now():
+        return _real_now() + _dt.timedelta(seconds=_CLOCK_SKEW_SECONDS)
+
+    _timezone.now = _skewed_now

@@ -29,6 +29,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -309,9 +310,12 @@ class Seeder:
             [
                 "id",
                 "name",
+                "preferred_name",
                 "email",
+                "email_key",
                 "phone",
                 "time_zone",
+                "language",
                 "consent_given_at",
                 "unsubscribed_at",
                 "erased_at",
@@ -419,9 +423,13 @@ class Seeder:
             (
                 pk,
                 f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                "",
+                f"candidate{pk}@bench.example",
+                # candidates.emails.normalise_email of the address above (already lower-case ASCII).
                 f"candidate{pk}@bench.example",
                 "",
                 rng.choice(TIME_ZONES),
+                settings.LANGUAGE_CODE,
                 created,
                 created + dt.timedelta(days=30) if rng.random() < 0.02 else None,
                 None,

@@ -10,6 +10,7 @@ import math
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
 from django.utils import timezone
 
+from core import heartbeats
 from feedback.letters.selectors import UNSENT_STATUSES
 from feedback.models import CandidateRating, FeedbackLetter
 from hiring.models import Application, Job
@@ -44,6 +45,22 @@ def hr_home_figures(*, now: dt.datetime | None = None) -> dict:
         "oldest_wait_hours": int(wait.total_seconds() // 3600) if wait else None,
         **letters,
     }
+
+
+def sending_stalled_warning() -> dict | None:
+    """Why letters would silently wait, for HR's home page; None while the worker and beat run.
+
+    From the heartbeats (``core.heartbeats.sending_stalled``, one query): ``{"process":
+    "beat" | "worker", "seen_at": aware datetime or None (never seen), "seen_today": bool}``
+    for the process not seen for ``core.heartbeats.STALE_AFTER`` (beat first: without it
+    nothing reaches a worker). ``seen_today`` is in the organisation's time zone.
+    """
+    stalled = heartbeats.sending_stalled()
+    if stalled is None:
+        return None
+    seen_at = stalled.seen_at
+    seen_today = seen_at is not None and timezone.localdate(seen_at) == timezone.localdate()
+    return {"process": stalled.name, "seen_at": seen_at, "seen_today": seen_today}
 
 
 def _nth(queryset, index: int):

@@ -19,7 +19,13 @@ def hr_home(request):
     figures = insight_selectors.hr_home_figures()
     next_letters = letter_selectors.letter_queue(user=request.user)[:5]
     return render(
-        request, "feedback/insights/hr_home.html", {"figures": figures, "next_letters": next_letters}
+        request,
+        "feedback/insights/hr_home.html",
+        {
+            "figures": figures,
+            "next_letters": next_letters,
+            "sending_stalled": insight_selectors.sending_stalled_warning(),
+        },
     )
 
 

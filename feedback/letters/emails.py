@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.text import one_line
 from feedback import links, placeholders
-from feedback.letters.progress import human_date, reapply_on
+from feedback.letters.progress import human_date, letter_reapply_on
 from feedback.letters.services import decider_name, default_template, letter_message_id
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
@@ -75,11 +75,25 @@ def letter_urls(letter) -> dict:
     }
 
 
-def _from_address(letter) -> str:
+def candidate_from_email(*, signer: str = "") -> str:
+    """The From of every email to a candidate (letter, reminder, answer, and any new kind).
+
+    One rule: the organisation's sending address (the address of ``DEFAULT_FROM_EMAIL``),
+    shown as "<the person who signs it> via <organisation>" when a person signs the email
+    (a letter: its decider; an answer: who wrote it), else as the organisation's name
+    (``CANDOR_ORG_NAME``; a reminder). Replies go to HR (``Reply-To``), never to the signer.
+    ``signer``: a display name, or "" for none. Returns an RFC 5322 address string.
+    """
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
-    display = one_line(f"{decider_name(letter.decision)} via {settings.CANDOR_ORG_NAME}")
+    org = one_line(settings.CANDOR_ORG_NAME)
+    signer = one_line(signer)
+    display = f"{signer} via {org}" if signer else org
     # formataddr quotes what needs quoting; Django encodes non-ASCII names.
     return formataddr((display, address))
+
+
+def _from_address(letter) -> str:
+    return candidate_from_email(signer=decider_name(letter.decision))
 
 
 SIGNATURE_SEPARATOR = "\n\n-- \n"
@@ -110,11 +124,11 @@ def letter_html(letter, urls: dict | None = None) -> str:
     name = decider_name(decision)
     values = {
         "subject": one_line(letter.subject),
-        "candidate_first_name": (one_line(candidate.name).split() or [""])[0],
+        "candidate_first_name": placeholders.greeting_name(candidate),
         "candidate_name": one_line(candidate.name),
         "job_title": one_line(application.job.title),
         "team": one_line(application.job.team) or settings.CANDOR_ORG_NAME,
-        "reapply_date": human_date(reapply_on(decision=decision)),
+        "reapply_date": human_date(letter_reapply_on(letter)),
         "decider_name": name,
         "decider_first_name": one_line(decision.decided_by.first_name) or name,
         "org_name": settings.CANDOR_ORG_NAME,
@@ -155,9 +169,27 @@ def build_letter_message(letter) -> EmailMultiAlternatives:
 # -- the sending engine's hooks for letters (registered in feedback/apps.py) ---
 
 
+# What HR reads on a letter that was approved but not emailed (feedback.letters.selectors
+# lets the candidate open it on their page all the same).
+NOT_EMAILED_UNSUBSCRIBED = (
+    "Not emailed: the candidate unsubscribed. The letter is on their feedback page, "
+    "reachable from the links in our earlier emails."
+)
+
+
 def letter_skip_reason(letter) -> str:
-    if letter.application.candidate.erased:
+    """Why an approved letter must not be emailed at its send time ("" to send it); the engine
+    cancels it with this reason, which HR reads on the letter.
+
+    An erased candidate gets nothing. An unsubscribed candidate is not emailed, as the
+    unsubscribe page promises ("about this or any other application"): the letter stays
+    approved and is shown on their feedback page (``selectors.letter_closed_to_candidate``).
+    """
+    candidate = letter.application.candidate
+    if candidate.erased:
         return "Not sent: the candidate's personal data was erased."
+    if candidate.unsubscribed:
+        return NOT_EMAILED_UNSUBSCRIBED
     return ""
 
 

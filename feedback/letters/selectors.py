@@ -42,16 +42,32 @@ def can_review_letters(user) -> bool:
     return user is not None and is_hr(user)
 
 
+def letter_on_page_only(letter: FeedbackLetter) -> bool:
+    """An approved letter the sending engine did not email because the candidate had unsubscribed.
+
+    It is cancelled at its send time (``letters.emails.letter_skip_reason``), keeps
+    ``approved_at``, and is the candidate's to read on their page all the same. (HR's own
+    "cancel" puts a letter back in review and clears ``approved_at``; erasure cancels too,
+    but an erased candidate opens nothing.) Reads ``letter.application.candidate``.
+    """
+    return (
+        letter.status == Status.CANCELLED
+        and letter.approved_at is not None
+        and letter.application.candidate.unsubscribed
+    )
+
+
 def letter_closed_to_candidate(letter: FeedbackLetter) -> str | None:
     """Why the candidate may not open or act on ``letter``, or None if they may.
 
     "erased": their data was erased; "not_sent": the letter has not gone out
-    (``CANDIDATE_VISIBLE``). ``CLOSED_TO_CANDIDATE`` has the words for each.
-    Reads ``letter.application.candidate`` (load it with the letter).
+    (``CANDIDATE_VISIBLE``) and is not one kept for their page (``letter_on_page_only``).
+    ``CLOSED_TO_CANDIDATE`` has the words for each. Reads ``letter.application.candidate``
+    (load it with the letter).
     """
     if letter.application.candidate.erased:
         return "erased"
-    if letter.status not in CANDIDATE_VISIBLE:
+    if letter.status not in CANDIDATE_VISIBLE and not letter_on_page_only(letter):
         return "not_sent"
     return None
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Case, DateField, F, Value, When
 from django.utils import timezone
 
 from core.audit import audit_matching, audit_record
@@ -30,7 +31,7 @@ from feedback.letters.findings import (
     stored_findings_count,
     text_checker,
 )
-from feedback.letters.progress import application_progress, human_date, reapply_on
+from feedback.letters.progress import application_progress, human_date, reapply_day, reapply_on
 from feedback.letters.selectors import can_review_letters
 from feedback.models import FeedbackLetter, LetterTemplate
 from hiring.models import Decision, FeedbackPoint
@@ -65,11 +66,6 @@ def letter_deadline(*, decision: Decision) -> dt.datetime:
     """When the letter is due: the end (23:59:59, organisation's time zone) of the business day
     ``job.feedback_deadline_days`` business days after the decision (``core.dates.business_deadline``)."""
     return business_deadline(decision.decided_at, decision.application.job.feedback_deadline_days)
-
-
-def _first_name(full_name: str) -> str:
-    parts = full_name.split()
-    return parts[0] if parts else full_name
 
 
 def points_text(points: Iterable[FeedbackPoint]) -> str:
@@ -110,7 +106,7 @@ def letter_values(*, decision: Decision) -> dict:
     points = decision.points.select_related("criterion__stage")
     name = decider_name(decision)
     return {
-        "candidate_first_name": _first_name(one_line(candidate.name)),
+        "candidate_first_name": placeholders.greeting_name(candidate),
         "candidate_name": one_line(candidate.name),
         "job_title": one_line(job.title),
         "team": one_line(job.team) or settings.CANDOR_ORG_NAME,
@@ -159,6 +155,8 @@ def letter_draft(*, decision: Decision) -> FeedbackLetter:
         subject=subject,
         body=body,
         deadline=letter_deadline(decision=decision),
+        # The date the text is drafted with; fixed (and the text brought in line) at approval.
+        reapply_on=reapply_on(decision=decision),
     )
     letter.message_id = letter_message_id(letter)
     check = text_checker()
@@ -226,6 +224,21 @@ def letter_edit(*, letter: FeedbackLetter, by, subject: str, body: str) -> Feedb
     return current
 
 
+def _restate_reapply_date(
+    subject: str, body: str, drafted: dt.date | None, fixed: dt.date
+) -> tuple[str, str]:
+    """The subject and text with the reapply date they were drafted with (``drafted``) replaced
+    by the date being fixed at approval (``fixed``), when the job's cool-down changed in between.
+
+    Only the exact words the draft used (``human_date``) are replaced; a letter that does
+    not state the date, or states it in HR's own words, is left as it is.
+    """
+    if drafted is None or drafted == fixed:
+        return subject, body
+    old, new = human_date(drafted), human_date(fixed)
+    return subject.replace(old, new), body.replace(old, new)
+
+
 def _send_time(send_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     if send_at is None:
         return next_business_morning(now)
@@ -242,16 +255,25 @@ def letter_approve(
 ) -> FeedbackLetter:
     """Approve and schedule a letter; blocked while findings remain unless a reason is written.
 
-    ``send_at``: an aware datetime in the future, default the next business morning.
-    Raises PermissionDenied unless ``by`` is HR, LetterFindingsError when the check finds
-    problems and ``override_reason`` is empty, LetterStateError in the wrong state or for a
-    bad ``send_at``.
+    ``send_at``: an aware datetime in the future, default the next business morning
+    (``core.dates.next_business_morning``: weekends, public holidays and closure days
+    skipped). Approval fixes the letter's reapply date (``reapply_on``: the decision's
+    date plus the job's cool-down now, in calendar days); if the cool-down changed since
+    the letter was drafted, the date in its text is brought in line. Raises
+    PermissionDenied unless ``by`` is HR, LetterFindingsError when the check finds
+    problems and ``override_reason`` is empty, LetterStateError in the wrong state or for
+    a bad ``send_at``.
     """
     _require_reviewer(by, "approve letters")
     now = timezone.now()
     current = _locked(letter)
     _refuse_unless_editable(current, "approved")
     due = _send_time(send_at, now)
+    fixed = reapply_on(decision=current.decision)
+    current.subject, current.body = _restate_reapply_date(
+        current.subject, current.body, current.reapply_on, fixed
+    )
+    current.reapply_on = fixed
     reason = override_reason.strip()
     # Always checked afresh here: the stored count only spares the queue and bulk approval.
     check = text_checker()
@@ -302,6 +324,37 @@ def _audit_approved_in_bulk(*, approved_at: dt.datetime, actor, due: dt.datetime
     )
 
 
+def _fix_reapply_dates_in_bulk(*, rows: list[FeedbackLetter], approved: list[int]) -> Case:
+    """The reapply date of each approved letter, as one CASE for the approval's UPDATE.
+
+    Computed in one pass over ``rows`` (which carry ``bulk_decided_at`` and
+    ``bulk_cooldown_days``), one WHEN per distinct date. Letters whose text was drafted
+    with another date (the cool-down changed since) get their text brought in line:
+    one SELECT and one bulk UPDATE for all of them, none when there are none.
+    """
+    wanted = set(approved)
+    by_date: dict[dt.date, list[int]] = {}
+    restate: dict[int, tuple[dt.date, dt.date]] = {}
+    for row in rows:
+        if row.pk not in wanted:
+            continue
+        fixed = reapply_day(decided_at=row.bulk_decided_at, cooldown_days=row.bulk_cooldown_days)
+        by_date.setdefault(fixed, []).append(row.pk)
+        if row.reapply_on is not None and row.reapply_on != fixed:
+            restate[row.pk] = (row.reapply_on, fixed)
+    if restate:
+        texts = list(FeedbackLetter.objects.filter(pk__in=restate).only("id", "subject", "body"))
+        for letter in texts:
+            drafted, fixed = restate[letter.pk]
+            letter.subject, letter.body = _restate_reapply_date(letter.subject, letter.body, drafted, fixed)
+        FeedbackLetter.objects.bulk_update(texts, ["subject", "body"], batch_size=500)
+    return Case(
+        *(When(pk__in=pks, then=Value(day)) for day, pks in sorted(by_date.items())),
+        default=F("reapply_on"),
+        output_field=DateField(),
+    )
+
+
 @transaction.atomic
 def letters_bulk_approve(
     *,
@@ -316,7 +369,10 @@ def letters_bulk_approve(
     A letter whose stored findings count is 0 under the current rules is approved
     without checking it again; the others are read with their points and checked.
     Then one UPDATE and bulk-created audit events: the number of queries does not
-    grow with the number of letters (bar one audit INSERT per 1,000 rows).
+    grow with the number of letters (bar one audit INSERT per 1,000 rows). The UPDATE
+    fixes each letter's reapply date (as ``letter_approve`` does), computed in one pass
+    from values read with the letters; the default send time is the next business
+    morning (``core.dates.next_business_morning``).
 
     Returns (ids approved, {id not approved: why}), both in id order. Raises
     PermissionDenied unless ``by`` is HR, ValueError unless exactly one of
@@ -334,7 +390,15 @@ def letters_bulk_approve(
     else:
         wanted = {int(pk) for pk in letter_ids}
         locked = locked.filter(pk__in=wanted)
-    rows = list(locked.only("id", "status", "findings_count", "findings_checked_with").order_by("id"))
+    # The reapply date of each letter is computed from these two values, read in the same query.
+    rows = list(
+        locked.only("id", "status", "findings_count", "findings_checked_with", "reapply_on")
+        .annotate(
+            bulk_decided_at=F("decision__decided_at"),
+            bulk_cooldown_days=F("application__job__reapply_cooldown_days"),
+        )
+        .order_by("id")
+    )
     check = text_checker()
     approved: list[int] = []
     skipped: dict[int, str] = {}
@@ -365,7 +429,9 @@ def letters_bulk_approve(
     for pk in sorted((wanted or set()) - found_ids):
         skipped[pk] = "not found"
     if approved:
+        reapply_dates = _fix_reapply_dates_in_bulk(rows=rows, approved=approved)
         FeedbackLetter.objects.filter(pk__in=approved, status__in=FeedbackLetter.EDITABLE).update(
+            reapply_on=reapply_dates,
             status=FeedbackLetter.Status.SCHEDULED,
             send_after=due,
             approved_by=by,
@@ -394,6 +460,9 @@ def letter_cancel(*, letter: FeedbackLetter, by) -> FeedbackLetter:
         approved_at=None,
         override_reason="",
         updated_at=timezone.now(),
+        # A message built by a try that did not go through is built again from the edited text.
+        sent_raw=None,
+        sent_envelope=None,
     )
     current = FeedbackLetter.objects.get(pk=letter.pk)
     if not changed:
@@ -408,27 +477,40 @@ def letter_cancel(*, letter: FeedbackLetter, by) -> FeedbackLetter:
 
 
 @transaction.atomic
-def letter_retry(*, letter: FeedbackLetter, by) -> FeedbackLetter:
-    """Put a failed letter back in the queue, due now, with its tries reset (the sender's own retry).
+def letter_retry(*, letter: FeedbackLetter, by, confirm_resend: bool = False) -> FeedbackLetter:
+    """Send a failed letter again, or (confirmed) one whose delivery is unknown: due now, tries reset.
 
-    Raises PermissionDenied unless ``by`` is HR, LetterStateError unless the letter failed.
+    A *failed* letter never reached the mail server: it is built again and sent.
+    An *unknown* one may have arrived (the connection broke after the server had it):
+    HR must check first and say so with ``confirm_resend=True``; it is then sent again
+    unchanged, with the same Message-ID, so a mailbox that has it can tell it is the
+    same letter (``outbox.services.delivery_retry``).
+
+    Raises PermissionDenied unless ``by`` is HR, LetterStateError unless the letter
+    failed, or is unknown and the resend is confirmed.
     """
     _require_reviewer(by, "retry letters")
-    previous_error = FeedbackLetter.objects.filter(pk=letter.pk).values_list("last_error", flat=True).first()
+    previous = FeedbackLetter.objects.filter(pk=letter.pk).values("status", "last_error").first() or {}
     try:
-        delivery_retry(kind="letter", pk=letter.pk)
+        delivery_retry(kind="letter", pk=letter.pk, resend_unknown=confirm_resend)
     except DeliveryStateError as exc:
         current = FeedbackLetter.objects.get(pk=letter.pk)
+        if current.status == FeedbackLetter.Status.UNKNOWN:
+            raise LetterStateError(
+                "The mail server may have received this letter. Check with the candidate (or the "
+                "mail server's logs) first, then tick the box to confirm it did not arrive."
+            ) from exc
         raise LetterStateError(
-            f"This letter is {current.get_status_display().lower()}: only a failed letter can be retried."
+            f"This letter is {current.get_status_display().lower()}: only a failed letter, or one "
+            "whose delivery is unknown, can be sent again."
         ) from exc
     current = FeedbackLetter.objects.get(pk=letter.pk)
     audit_record(
         actor=by,
-        verb="letter.retried",
+        verb="letter.resent" if previous.get("status") == FeedbackLetter.Status.UNKNOWN else "letter.retried",
         target=current,
-        reason=previous_error or "",
-        data={"send_after": current.send_after.isoformat()},
+        reason=previous.get("last_error") or "",
+        data={"send_after": current.send_after.isoformat(), "was": previous.get("status", "")},
     )
     return current
 

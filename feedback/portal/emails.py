@@ -3,6 +3,14 @@
 The sending engine (outbox.services) builds each message with these
 functions, from a row that keeps its Message-ID, so a redelivered send is the
 same message.
+
+Every email to a candidate follows the letter's rules: it opens with
+``placeholders.greeting`` ("Dear Rosa,") and comes from
+``letters.emails.candidate_from_email`` ("<signer> via <organisation>", or the
+organisation's name when no person signs it). Who gets which email after
+unsubscribing is decided by the ``*_skip_reason`` hooks below and
+``letters.emails.letter_skip_reason``: only a reminder asked for after the
+unsubscribe still goes.
 """
 
 from django.conf import settings
@@ -12,7 +20,9 @@ from django.utils.formats import date_format
 
 from core.text import one_line
 from feedback import links
+from feedback.letters.emails import candidate_from_email
 from feedback.models import FeedbackLetter
+from feedback.placeholders import greeting
 from feedback.portal.selectors import reapply_date, reapply_jobs
 
 
@@ -33,13 +43,25 @@ def _unsubscribe_headers(letter) -> dict:
     }
 
 
-def _message(*, subject, template, context, to, message_id, headers) -> EmailMultiAlternatives:
-    context = {"org_name": settings.CANDOR_ORG_NAME, "hr_email": settings.CANDOR_HR_EMAIL, **context}
+def _message(
+    *, candidate, signer: str = "", subject, template, context, message_id, headers
+) -> EmailMultiAlternatives:
+    """One email to ``candidate`` from ``feedback/email/<template>.txt`` and ``.html``.
+
+    The greeting (``greeting``) and the From (``candidate_from_email(signer=…)``) follow the
+    rules every candidate email shares; ``signer`` is the person who signs it, or "".
+    """
+    context = {
+        "org_name": settings.CANDOR_ORG_NAME,
+        "hr_email": settings.CANDOR_HR_EMAIL,
+        "greeting": greeting(candidate),
+        **context,
+    }
     msg = EmailMultiAlternatives(
         subject=one_line(subject),
         body=render_to_string(f"feedback/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+        from_email=candidate_from_email(signer=signer),
+        to=[candidate.email],
         reply_to=[settings.CANDOR_HR_EMAIL],
         headers={"Message-ID": message_id, **headers},
     )
@@ -60,7 +82,6 @@ def build_reminder_message(reminder) -> EmailMultiAlternatives:
     job = reminder.application.job
     jobs = reapply_jobs(letter)
     context = {
-        "name": candidate.name,
         "job_title": job.title,
         "same_job_open": jobs == [job],
         "other_jobs": [j for j in jobs if j != job],
@@ -73,7 +94,7 @@ def build_reminder_message(reminder) -> EmailMultiAlternatives:
         subject=f"You can now reapply to {settings.CANDOR_ORG_NAME}",
         template="reminder",
         context=context,
-        to=candidate.email,
+        candidate=candidate,
         message_id=reminder.message_id,
         headers=_unsubscribe_headers(letter),
     )
@@ -82,12 +103,13 @@ def build_reminder_message(reminder) -> EmailMultiAlternatives:
 def build_answer_message(request) -> EmailMultiAlternatives:
     letter = request.letter
     candidate = letter.application.candidate
+    answered_by = request.answered_by
+    signer = (answered_by.get_full_name() or answered_by.get_username()) if answered_by else ""
     context = {
-        "name": candidate.name,
         "job_title": letter.application.job.title,
         "question": request.question,
         "answer": request.answer,
-        "answered_by": request.answered_by.get_full_name() if request.answered_by else "",
+        "answered_by": one_line(signer),
         "letter_url": links.letter_page_url(letter),
         "unsubscribe_url": links.unsubscribe_url(letter),
     }
@@ -95,26 +117,34 @@ def build_answer_message(request) -> EmailMultiAlternatives:
         subject=f"Your question about the {letter.application.job.title} role",
         template="answer",
         context=context,
-        to=candidate.email,
+        candidate=candidate,
+        signer=signer,
         message_id=request.message_id,
         headers=_unsubscribe_headers(letter),
     )
 
 
 def reminder_skip_reason(reminder) -> str | None:
-    """Why a due reminder must not be sent, or None to send it."""
+    """Why a due reminder must not be sent, or None to send it.
+
+    A reminder is its own consent: one asked for after an unsubscribe is sent (the candidate
+    stays unsubscribed from everything else); one asked for before it is not.
+    """
     candidate = reminder.candidate
     if candidate.erased:
         return "The candidate's data was erased."
-    if candidate.unsubscribed:
-        return "The candidate unsubscribed."
+    if candidate.unsubscribed_at is not None and candidate.unsubscribed_at > reminder.opted_in_at:
+        return "The candidate unsubscribed after asking for it."
     if reminder.application.reapplications.exists():
         return "The candidate has already reapplied."
     return None
 
 
 def answer_skip_reason(request) -> str | None:
-    """Why an approved answer must not be emailed (it still shows on the candidate's page)."""
+    """Why an approved answer must not be emailed (it still shows on the candidate's page).
+
+    Unsubscribed candidates get no answer by email, whatever reminder they asked for since.
+    """
     candidate = request.letter.application.candidate
     if candidate.erased:
         return "The candidate's data was erased."

@@ -11,8 +11,11 @@ from feedback.portal.selectors import reapply_date
 
 
 def reapply_ics(letter, *, now: dt.datetime | None = None) -> bytes:
-    """An all-day VEVENT on the reapply date. The UID is stable per letter, so
-    importing the file twice updates one event rather than adding two."""
+    """An all-day VEVENT on the reapply date the letter gives (``reapply_date``: fixed when
+    the letter was approved). The UID is stable per letter, so importing the file twice
+    updates one event rather than adding two. The reapply link inside is signed now and
+    works at least until the reapply date plus ``CANDOR_LINK_GRACE_DAYS``
+    (``feedback.portal.selectors.link_expires_at``)."""
     day = reapply_date(letter)
     link = links.reapply_url(letter)
     org = settings.CANDOR_ORG_NAME

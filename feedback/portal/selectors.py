@@ -12,10 +12,10 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone
 
-from core.dates import org_tz
-from feedback.letters.progress import reapply_on
-from feedback.letters.selectors import letter_closed_to_candidate
-from feedback.links import LinkError, read_token
+from core.dates import end_of_local_day, org_tz
+from feedback.letters.progress import letter_reapply_on, reapply_date_is_fixed, reapply_on
+from feedback.letters.selectors import letter_closed_to_candidate, letter_on_page_only
+from feedback.links import LinkError, read_token_signed_at
 from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
 from hiring.models import Application, Decision, Job
 
@@ -32,13 +32,48 @@ class LinkProblem(Exception):
         self.reason = reason
 
 
-def letter_from_token(purpose: str, token: str) -> FeedbackLetter:
-    """The letter a candidate link names, or LinkProblem."""
+def letter_from_token(purpose: str, token: str, *, now: dt.datetime | None = None) -> FeedbackLetter:
+    """The letter a candidate link names, or LinkProblem.
+
+    ``purpose``: "letter", "unsubscribe" or "reapply" (``feedback.links.PURPOSES``).
+    A link works until ``link_expires_at`` (at least ``CANDOR_LINK_MAX_AGE_DAYS`` after it
+    was made, and at least ``CANDOR_LINK_GRACE_DAYS`` after the reapply date it points to);
+    an unsubscribe link never expires: unsubscribing is always safe to honour, so any
+    validly signed unsubscribe token works, however old its letter. A link older than
+    ``CANDOR_LINK_MAX_AGE_DAYS`` whose letter cannot be opened says "expired", as it did
+    before the letter's own limit was read.
+    """
     try:
-        public_id = read_token(purpose, token)
+        public_id, signed_at = read_token_signed_at(purpose, token)
     except LinkError as exc:
         raise LinkProblem(exc.reason) from exc
-    return letter_for_candidate(public_id)
+    now = now or timezone.now()
+    if purpose == "unsubscribe" or now - signed_at <= dt.timedelta(days=settings.CANDOR_LINK_MAX_AGE_DAYS):
+        return letter_for_candidate(public_id)
+    try:
+        letter = letter_for_candidate(public_id)
+    except LinkProblem as exc:
+        raise LinkProblem("expired") from exc
+    if now > link_expires_at(letter, signed_at=signed_at):
+        raise LinkProblem("expired")
+    return letter
+
+
+def link_expires_at(letter: FeedbackLetter, *, signed_at: dt.datetime) -> dt.datetime:
+    """When a link to ``letter`` signed at ``signed_at`` (aware) stops working (aware datetime).
+
+    The later of: ``CANDOR_LINK_MAX_AGE_DAYS`` days after it was signed, and the end of the
+    day ``CANDOR_LINK_GRACE_DAYS`` days after the letter's reapply date (``reapply_date``) in
+    the candidate's time zone. So the letter's page, its ``.ics`` and its reapply link all
+    work on the reapply date and for the grace period after it, whatever the cool-down
+    (up to 3,650 days): in effect a per-letter
+    ``max(CANDOR_LINK_MAX_AGE_DAYS, days until the reapply date + CANDOR_LINK_GRACE_DAYS)``.
+    Unsubscribe links do not expire (``letter_from_token``).
+    """
+    by_age = signed_at + dt.timedelta(days=settings.CANDOR_LINK_MAX_AGE_DAYS)
+    last_day = reapply_date(letter) + dt.timedelta(days=settings.CANDOR_LINK_GRACE_DAYS)
+    by_reapply_date = end_of_local_day(last_day, tz=candidate_tz(letter.application.candidate))
+    return max(by_age, by_reapply_date)
 
 
 def letter_for_candidate(public_id: uuid.UUID) -> FeedbackLetter:
@@ -80,17 +115,22 @@ def candidate_tz(candidate) -> zoneinfo.ZoneInfo:
 def reapply_date(letter_or_decision: FeedbackLetter | Decision) -> dt.date:
     """The first day the candidate may apply again, for a letter or a decision.
 
-    The rule is ``feedback.letters.progress.reapply_on``; this only finds the
-    decision of a letter, reusing the letter's loaded application (the same row)
-    so that no query is made for it.
+    For a letter, the date it gives (``feedback.letters.progress.letter_reapply_on``):
+    fixed when it was approved, so a later change of the job's cool-down does not move
+    it; before approval, the current cool-down's. For a decision, the rule
+    (``reapply_on``). The page, the ``.ics``, the reminder (due time and text), the
+    reapply form and the links' lifetime all read it here. Reuses the letter's loaded
+    application (the same row) so that no query is made for it.
     """
     if not isinstance(letter_or_decision, FeedbackLetter):
         return reapply_on(decision=letter_or_decision)
     letter = letter_or_decision
+    if reapply_date_is_fixed(letter):
+        return letter.reapply_on
     decision = letter.decision
     if decision.application_id == letter.application_id and not Decision.application.is_cached(decision):
         Decision.application.field.set_cached_value(decision, letter.application)
-    return reapply_on(decision=decision)
+    return letter_reapply_on(letter)
 
 
 def reapply_opens_at(letter) -> dt.datetime:
@@ -165,3 +205,38 @@ def reminder_for(letter) -> ReapplyReminder | None:
 def reminder_is_on(reminder: ReapplyReminder | None) -> bool:
     """Whether a reminder will still be sent (scheduled or being sent)."""
     return reminder is not None and reminder.status in (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
+
+
+# Emails ----------------------------------------------------------------------
+
+
+def reminders_pending(candidate) -> int:
+    """How many reapply reminders the candidate asked for that are still to be sent."""
+    return ReapplyReminder.objects.filter(candidate=candidate, status=DeliveryStatus.SCHEDULED).count()
+
+
+def other_letters(letter) -> list[dict]:
+    """The candidate's other letters they may open, newest first, so that every page leads to all.
+
+    A letter not emailed because they unsubscribed (``letter_on_page_only``) is reachable
+    only this way. Each item: {"letter", "job_title", "date" (sent or approved, aware datetime),
+    "emailed" (bool)}. One query.
+    """
+    rows = (
+        FeedbackLetter.objects.filter(application__candidate_id=letter.application.candidate_id)
+        .exclude(pk=letter.pk)
+        .select_related("application__candidate", "application__job")
+        # Only links are shown: none of the texts.
+        .defer("body", "sent_text", "sent_html", "last_error")
+        .order_by("-created_at", "-id")
+    )
+    return [
+        {
+            "letter": row,
+            "job_title": row.application.job.title,
+            "date": row.sent_at or row.approved_at or row.created_at,
+            "emailed": not letter_on_page_only(row),
+        }
+        for row in rows
+        if letter_closed_to_candidate(row) is None
+    ]

@@ -6,13 +6,15 @@ ask a question, ``feedback.requests.services.request_create``). None takes
 ``by``: the signed link is the candidate's credential.
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from candidates.emails import normalise_email
 from candidates.models import Candidate
+from candidates.selectors import candidate_by_email
+from candidates.services import candidate_update, is_duplicate_email
 from core.audit import audit_record
 from feedback.letters.selectors import CLOSED_TO_CANDIDATE, letter_closed_to_candidate
 from feedback.models import (
@@ -26,6 +28,8 @@ from feedback.models import (
 from feedback.portal.selectors import reapply_date, reapply_is_open, reapply_jobs, reminder_due_at
 from feedback.requests.services import candidate_touch
 from hiring.models import Application
+from hiring.services.applications import AlreadyOpen, CooldownActive, application_open
+from hiring.services.errors import HiringError
 from outbox.message_ids import delivery_message_id
 
 REAPPLY_ANSWER_MAX_LENGTH = 4000
@@ -63,8 +67,11 @@ def _require_open_letter(letter: FeedbackLetter) -> Candidate:
 def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
     """Remind me when I can reapply: a row due on the reapply date (idempotent).
 
-    Opting in is an explicit request for this one email, so it also lifts an
-    earlier unsubscribe.
+    Opting in is consent to this one email, and to nothing else: a candidate who
+    unsubscribed stays unsubscribed (letters and answers stay on their page, not
+    emailed) and gets this reminder (``emails.reminder_skip_reason`` sends a reminder
+    asked for after the unsubscribe). Raises ReminderStateError when there is nothing
+    to remind them of, or it was sent; CandidateActionError when the letter is closed to them.
     """
     candidate = _require_open_letter(letter)
     now = timezone.now()
@@ -90,15 +97,20 @@ def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
             reminder.attempts = 0
             reminder.last_error = ""
             reminder.claimed_until = None
+        elif candidate.unsubscribed_at and reminder.opted_in_at < candidate.unsubscribed_at:
+            # Asked for again since unsubscribing: this request is the consent that counts.
+            reminder.opted_in_at = now
         reminder.send_after = due
         reminder.message_id = reminder.message_id or delivery_message_id("reminder")
         reminder.full_clean()
         reminder.save()
-    if Candidate.objects.filter(pk=candidate.pk, unsubscribed_at__isnull=False).update(unsubscribed_at=None):
-        candidate.unsubscribed_at = None
-        audit_record(actor=None, verb="candidate.resubscribed", target=candidate, reason="reminder opt-in")
     candidate_touch(candidate, now)
-    audit_record(actor=None, verb="reminder.opted_in", target=reminder)
+    audit_record(
+        actor=None,
+        verb="reminder.opted_in",
+        target=reminder,
+        data={"while_unsubscribed": True} if candidate.unsubscribed else None,
+    )
     return reminder
 
 
@@ -139,26 +151,35 @@ def rating_save(*, letter: FeedbackLetter, score: int, comment: str = "") -> Can
 # Unsubscribe ---------------------------------------------------------------
 
 
+NOT_EMAILED_UNSUBSCRIBED = "Not emailed: the candidate unsubscribed. The answer shows on their page."
+
+
 @transaction.atomic
 def candidate_unsubscribe(*, candidate: Candidate) -> Candidate:
-    """Stop emailing me: pending reminders and answer emails are cancelled (idempotent)."""
+    """Stop emailing me, about this or any other application (idempotent).
+
+    What the unsubscribe pages promise, and what this does: every reminder they asked
+    for and not yet sent is cancelled (also one asked for after an earlier unsubscribe);
+    approved answers waiting to go are not emailed (they show on their page); letters
+    are not emailed from now on (``letters.emails.letter_skip_reason``: HR sees why, the
+    candidate reads them on their page). The only email they can still get is a reapply
+    reminder they ask for afterwards (``reminder_opt_in``). Audited the first time.
+    """
     given = candidate
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
-    if candidate.unsubscribed_at is not None:
-        given.unsubscribed_at = candidate.unsubscribed_at
-        return candidate
-    candidate.unsubscribed_at = given.unsubscribed_at = timezone.now()
-    candidate.save(update_fields=["unsubscribed_at", "updated_at"])
+    first_time = candidate.unsubscribed_at is None
+    if first_time:
+        candidate.unsubscribed_at = timezone.now()
+        candidate.save(update_fields=["unsubscribed_at", "updated_at"])
+    given.unsubscribed_at = candidate.unsubscribed_at
     ReapplyReminder.objects.filter(candidate=candidate, status=DeliveryStatus.SCHEDULED).update(
-        status=DeliveryStatus.CANCELLED, claimed_until=None
+        status=DeliveryStatus.CANCELLED, claimed_until=None, last_error="The candidate unsubscribed."
     )
     FeedbackRequest.objects.filter(
         letter__application__candidate=candidate, status=FeedbackRequest.Status.SCHEDULED
-    ).update(
-        status=FeedbackRequest.Status.CANCELLED,
-        last_error="Not emailed: the candidate unsubscribed. The answer shows on their page.",
-    )
-    audit_record(actor=None, verb="candidate.unsubscribed", target=candidate)
+    ).update(status=FeedbackRequest.Status.CANCELLED, last_error=NOT_EMAILED_UNSUBSCRIBED)
+    if first_time:
+        audit_record(actor=None, verb="candidate.unsubscribed", target=candidate)
     return candidate
 
 
@@ -179,7 +200,21 @@ def reapply_submit(
 
     ``job`` defaults to the same job; when that is closed, one of the team's
     open jobs. A link used twice returns the application made the first time
-    (the database allows one reapplication per application).
+    (the database allows one reapplication per application). The application is
+    opened by ``hiring.services.applications.application_open`` (source ``reapply``),
+    the one door every path goes through, so its cool-down and one-open-application
+    rules hold here too.
+
+    The candidate's details change through ``candidates.services.candidate_update``
+    (audited by field name; pending reminders follow a new time zone). Emails are
+    compared by ``candidates.emails.normalise_email``: the same address in another
+    form changes nothing; a new address no other candidate has replaces the old one.
+    An address that belongs to another candidate is not taken, and nothing in the
+    answer says so (docs/decisions.md): the application is made with the address on
+    file, and an audit row ``candidate.email_change_held`` (no address in it) tells HR.
+
+    Raises ReapplyStateError (not open yet, no such role, already applied for that
+    role) or ValidationError keyed by field.
     """
     candidate = _require_open_letter(letter)
     now = timezone.now()
@@ -192,36 +227,55 @@ def reapply_submit(
     job = job or (allowed[0] if len(allowed) == 1 else None)
     if job is None or job not in allowed:
         raise ReapplyStateError("Choose one of the open roles.")
-    first_stage = job.stages.order_by("position").first()
 
-    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
-    candidate.name = (name or "").strip()
-    candidate.email = (email or "").strip()
-    candidate.time_zone = (time_zone or "").strip()
-    candidate.consent_given_at = now
-    candidate.last_activity_at = now
-    if Candidate.objects.filter(email__iexact=candidate.email).exclude(pk=candidate.pk).exists():
-        # The database constraint would refuse it; say why, next to the field.
-        raise ValidationError(
-            {"email": f"This email belongs to another profile. Write to {settings.CANDOR_HR_EMAIL}."}
-        )
-    candidate.full_clean()
-
-    application = Application(
-        candidate=candidate,
-        job=job,
-        previous=letter.application,
-        source=Application.Source.REAPPLY,
-        current_stage=first_stage,
-    )
-    application.full_clean(validate_constraints=False)
+    changes = {"name": name, "time_zone": time_zone}
+    held = False
+    key = normalise_email(email)
+    if key and key != candidate.email_key:
+        if candidate_by_email(email) is None:
+            changes["email"] = email
+        else:
+            held = True
     try:
-        with transaction.atomic():
-            application.save()
-    except IntegrityError:
+        candidate_update(candidate=candidate, by=None, source="candidate", **changes)
+    except ValidationError as exc:
+        if not is_duplicate_email(exc):
+            raise
+        # Another candidate took the address a moment ago: the same neutral answer.
+        changes.pop("email")
+        held = True
+        candidate_update(candidate=candidate, by=None, source="candidate", **changes)
+    if held:
+        audit_record(
+            actor=None,
+            verb="candidate.email_change_held",
+            target=candidate,
+            data={"why": "the new address belongs to another candidate", "source": "reapply"},
+        )
+    Candidate.objects.filter(pk=candidate.pk).update(consent_given_at=now, last_activity_at=now)
+
+    try:
+        application = application_open(
+            candidate=candidate,
+            job=job,
+            by=None,
+            source=Application.Source.REAPPLY,
+            previous=letter.application,
+        )
+    except CooldownActive as exc:
+        raise ReapplyStateError(
+            f"You can reapply to {job.title} from {date_format(exc.ends_on, 'j F Y')}."
+        ) from exc
+    except HiringError as exc:
         # The same link submitted twice at once: the other submission won.
-        return Application.objects.get(previous=letter.application)
-    candidate.save()
+        existing = Application.objects.filter(previous=letter.application).first()
+        if existing:
+            return existing
+        if isinstance(exc, AlreadyOpen):
+            raise ReapplyStateError(
+                f"We already have an open application from you for {job.title}: there is nothing more to do."
+            ) from exc
+        raise ReapplyStateError(exc.message) from exc
 
     points = {p.pk: p for p in letter.decision.points.all()}
     rows = []
@@ -239,3 +293,46 @@ def reapply_submit(
     )
     audit_record(actor=None, verb="application.reapplied", target=application)
     return application
+
+
+# Hooks from the apps below (registered in FeedbackConfig.ready()) ------------
+
+
+def reminders_follow_candidate(*, candidate: Candidate, changed: frozenset[str] = frozenset()) -> int:
+    """candidates' "candidate updated" hook (``candidates.hooks``): reminders follow the time zone.
+
+    When ``changed`` (names of the fields that changed; empty means "check anyway")
+    includes ``time_zone``, every reapply reminder of ``candidate`` still scheduled
+    moves to ``CANDOR_SEND_HOUR`` (09:00 by default) on its reapply date in the new
+    zone (``reminder_due_at``: the date itself does not move). Reminders being sent,
+    sent or cancelled are left alone. Returns how many moved. Runs inside
+    ``candidate_update``'s transaction.
+    """
+    if changed and "time_zone" not in changed:
+        return 0
+    reminders = list(
+        ReapplyReminder.objects.filter(candidate_id=candidate.pk, status=DeliveryStatus.SCHEDULED).only(
+            "id", "application_id", "send_after"
+        )
+    )
+    if not reminders:
+        return 0
+    letters = {
+        letter.application_id: letter
+        for letter in FeedbackLetter.objects.filter(
+            application_id__in=[r.application_id for r in reminders]
+        ).select_related("application__candidate", "application__job", "decision__application__job")
+    }
+    moved = 0
+    for reminder in reminders:
+        letter = letters.get(reminder.application_id)
+        if letter is None:
+            continue
+        due = reminder_due_at(letter)
+        if due != reminder.send_after:
+            moved += ReapplyReminder.objects.filter(pk=reminder.pk, status=DeliveryStatus.SCHEDULED).update(
+                send_after=due
+            )
+    if moved:
+        audit_record(actor=None, verb="reminder.rescheduled", target=candidate, data={"reminders": moved})
+    return moved

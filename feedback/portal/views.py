@@ -28,12 +28,14 @@ from feedback.portal.selectors import (
     LinkProblem,
     existing_reapplication,
     letter_from_token,
+    other_letters,
     progress,
     reapply_date,
     reapply_is_open,
     reapply_jobs,
     reminder_for,
     reminder_is_on,
+    reminders_pending,
 )
 from feedback.portal.services import CandidateActionError
 from feedback.requests import services as request_services
@@ -86,6 +88,10 @@ def _urls(letter, token) -> dict:
     }
 
 
+def _letter_url(letter) -> str:
+    return reverse("candidate:letter", args=[make_token("letter", letter.public_id)])
+
+
 def _letter_page(request, letter, token, *, question_form=None, rating_form=None, status=200):
     candidate = letter.application.candidate
     reminder = reminder_for(letter)
@@ -110,6 +116,8 @@ def _letter_page(request, letter, token, *, question_form=None, rating_form=None
         "rating_form": rating_form
         or RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None),
         "hr_email": settings.CANDOR_HR_EMAIL,
+        # Every page leads to the candidate's other letters: the only way to one not emailed.
+        "other_letters": [{**item, "url": _letter_url(item["letter"])} for item in other_letters(letter)],
         **_urls(letter, token),
     }
     return render(request, "feedback/portal/letter.html", context, status=status)
@@ -135,7 +143,10 @@ def remind(request, letter, token):
         else:
             services.reminder_opt_in(letter=letter)
             day = date_format(reapply_date(letter), "j F Y")
-            messages.success(request, f"Done: we will email you on {day}, when you can reapply.")
+            done = f"Done: we will email you on {day}, when you can reapply."
+            if letter.application.candidate.unsubscribed:
+                done += " It is the only email we will send you: you are still unsubscribed from the rest."
+            messages.success(request, done)
     except CandidateActionError as exc:
         messages.error(request, exc.message)
     return _back(token, "reapply")
@@ -188,15 +199,21 @@ def rate(request, letter, token):
 @require_http_methods(["GET", "POST"])
 @candidate_link("unsubscribe")
 def unsubscribe(request, letter, token):
+    """Stop emails about this and any other application; GET asks, POST (or one-click) does it.
+
+    The pages say exactly what ``services.candidate_unsubscribe`` does; an already unsubscribed
+    candidate with a reminder asked for since can cancel that too.
+    """
     candidate = letter.application.candidate
     page_url = reverse("candidate:letter", args=[make_token("letter", letter.public_id)])
+    context = {"page_url": page_url, "hr_email": settings.CANDOR_HR_EMAIL}
     if request.method == "POST":
         services.candidate_unsubscribe(candidate=candidate)
-        return render(request, "feedback/portal/unsubscribed.html", {"page_url": page_url})
+        return render(request, "feedback/portal/unsubscribed.html", context)
     return render(
         request,
         "feedback/portal/unsubscribe_confirm.html",
-        {"already": candidate.unsubscribed, "page_url": page_url},
+        {**context, "already": candidate.unsubscribed, "reminders_pending": reminders_pending(candidate)},
     )
 
 

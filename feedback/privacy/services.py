@@ -10,15 +10,22 @@ gets ``PermissionDenied``.
 """
 
 import datetime as dt
+import json
+import re
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from candidates.models import Candidate
-from core.audit import audit_record
+from candidates.views import SEARCH_KEY as CANDIDATE_SEARCH_KEY
+from core.audit import audit_record, audit_scrub
 from core.models import AuditEvent
 from feedback.models import (
     CandidateRating,
@@ -29,7 +36,9 @@ from feedback.models import (
     ReapplyReminder,
 )
 from feedback.privacy.selectors import can_manage_personal_data
-from hiring.models import Application, FeedbackPoint, Rating, Scorecard
+from hiring.models import Application, Decision, FeedbackPoint, Interview, Rating, Scorecard
+from hiring.services.interviews import interviews_erase_override_reasons
+from outbox.models import Deliverable
 
 ERASED_NAME = "Erased candidate"
 ERASED_TEXT = "(erased)"
@@ -193,26 +202,172 @@ _PENDING_REQUEST = (
     FeedbackRequest.Status.FAILED,
 )
 _PENDING_REMINDER = (DeliveryStatus.SCHEDULED, DeliveryStatus.FAILED)
-_SENT_FIELDS = {"sent_subject": "", "sent_text": "", "sent_html": "", "last_error": ""}
+
+
+def _sent_copies() -> dict:
+    """{field: empty value} for every copy of a sent message a row of the outbox keeps.
+
+    Read from ``outbox.models.Deliverable`` itself, so a copy the engine starts keeping later
+    (the raw bytes, the envelope) is emptied too: every text, JSON and binary field but the
+    Message-ID (which names the row, not the person). ``last_error`` is one of them: a mail
+    server's refusal quotes the address.
+    """
+    empty = {}
+    for field in Deliverable._meta.get_fields():
+        if field.name == "message_id":
+            continue
+        if isinstance(field, models.CharField | models.TextField):
+            empty[field.name] = ""
+        elif isinstance(field, models.JSONField | models.BinaryField):
+            empty[field.name] = None if field.null else field.get_default()
+    return empty
+
+
+_SENT_FIELDS = _sent_copies()
+
+
+class Mentions:
+    """Whether a text names one candidate: their name, email or phone (case-insensitive).
+
+    ``strict`` (the default) matches only what identifies them on its own: the full name,
+    the email, the phone number (also written with other spacing or punctuation), for text
+    about anyone (the admin's log, staff sessions). Not strict also matches their preferred
+    name, each word of their names of three letters or more and the email's local part: for
+    text already known to be about them (audit rows of their own records), where "Rosa asked
+    by phone" names them too.
+    """
+
+    def __init__(self, candidate: Candidate, *, strict: bool = True):
+        words = {candidate.name, candidate.email, candidate.phone}
+        if not strict:
+            names = [candidate.name, getattr(candidate, "preferred_name", "")]
+            words |= {names[1]}
+            parts = (part for name in names for part in re.split(r"[\s,.'’-]+", name or ""))
+            words |= {part for part in parts if len(part) >= 3}
+            local = (candidate.email or "").split("@")[0]
+            if len(local) >= 3:
+                words.add(local)
+        self.words = sorted({w.strip().casefold() for w in words if (w or "").strip()}, key=len, reverse=True)
+        digits = re.sub(r"\D", "", candidate.phone or "")
+        self.phone_digits = digits if len(digits) >= 6 else ""
+
+    def __call__(self, text) -> bool:
+        if not isinstance(text, str) or not text:
+            return False
+        folded = text.casefold()
+        if any(word in folded for word in self.words):
+            return True
+        return bool(self.phone_digits) and self.phone_digits in re.sub(r"\D", "", text)
+
+    def found_by(self, query) -> bool:
+        """Whether a search for ``query`` would find them (a part of their name or email), or names them."""
+        if not isinstance(query, str) or len(query.strip()) < 2:
+            return self(query)
+        needle = query.strip().casefold()
+        return self(query) or any(needle in word for word in self.words)
+
+
+def _related_targets(candidate: Candidate) -> dict[str, list[int]]:
+    """{model label: [pk]} of the candidate and every record about them that the audit trail names."""
+    apps_q = Application.objects.filter(candidate=candidate)
+    targets = {
+        Candidate: [candidate.pk],
+        Application: apps_q.values_list("pk", flat=True),
+        Interview: Interview.objects.filter(application__candidate=candidate).values_list("pk", flat=True),
+        Scorecard: Scorecard.objects.filter(interview__application__candidate=candidate).values_list(
+            "pk", flat=True
+        ),
+        Decision: Decision.objects.filter(application__candidate=candidate).values_list("pk", flat=True),
+        FeedbackLetter: FeedbackLetter.objects.filter(application__candidate=candidate).values_list(
+            "pk", flat=True
+        ),
+        FeedbackRequest: FeedbackRequest.objects.filter(letter__application__candidate=candidate).values_list(
+            "pk", flat=True
+        ),
+        ReapplyReminder: ReapplyReminder.objects.filter(candidate=candidate).values_list("pk", flat=True),
+    }
+    return {model._meta.label_lower: list(pks) for model, pks in targets.items()}
+
+
+def _admin_log_scrub(candidate: Candidate, targets: dict[str, list[int]], mentions: Mentions) -> int:
+    """The admin's own log (``django.contrib.admin`` LogEntry): entries about the candidate's records,
+    and any entry whose text names them, say "(erased)" instead. The table holds only the Admin
+    role's edits, so it is read by text."""
+    about = Q(pk__in=[])
+    for label, pks in targets.items():
+        app_label, model_name = label.split(".")
+        content_type = ContentType.objects.filter(app_label=app_label, model=model_name).first()
+        if pks and content_type is not None:
+            about |= Q(content_type=content_type, object_id__in=[str(pk) for pk in pks])
+    naming = Q(pk__in=[])
+    for word in mentions.words:
+        naming |= Q(object_repr__icontains=word) | Q(change_message__icontains=word)
+    entries = list(LogEntry.objects.filter(about | naming).only("id", "object_repr", "change_message"))
+    for entry in entries:
+        entry.object_repr = ERASED_TEXT
+        entry.change_message = ERASED_TEXT
+    LogEntry.objects.bulk_update(entries, ["object_repr", "change_message"])
+    return len(entries)
+
+
+def _sessions_scrub(mentions: Mentions) -> int:
+    """Staff sessions: a saved search that finds the candidate, or any value naming them, is removed.
+
+    Works for the session engines that keep sessions in the database (``db``, ``cached_db``;
+    the cached copy is dropped too). Signed-cookie sessions live in browsers: nothing to reach.
+    Returns the number of sessions changed.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    model = store_class.get_model_class()
+    changed = 0
+    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
+        store = store_class(session_key=session.session_key)
+        data = store.decode(session.session_data)
+        keep = {
+            key: value
+            for key, value in data.items()
+            if not (
+                (key == CANDIDATE_SEARCH_KEY and mentions.found_by(value))
+                or mentions(json.dumps(value, ensure_ascii=False, default=str))
+            )
+        }
+        if len(keep) == len(data):
+            continue
+        model.objects.filter(pk=session.pk).update(session_data=store.encode(keep))
+        if hasattr(store, "cache_key"):
+            caches[settings.SESSION_CACHE_ALIAS].delete(store.cache_key)
+        changed += 1
+    return changed
 
 
 @transaction.atomic
 def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
-    """Anonymise a candidate everywhere and cancel everything pending (idempotent).
+    """Anonymise a candidate everywhere, close their open applications, cancel everything pending.
 
-    Kept: the rows, their statuses and dates, scores and ratings, so counts
-    and funnels stay true. Gone: name, email, phone, time zone, every letter,
-    question, answer, comment and note written to or about them. ``by`` None is
-    the retention job. Raises PermissionDenied unless ``by`` is HR or None.
+    Idempotent. Kept: the rows, their statuses and dates, scores and ratings, so counts
+    and funnels stay true. Gone: name, email, phone, time zone, every letter, question,
+    answer, comment and note written to or about them; the reasons written about them
+    (letter and answer overrides, panel overrides); what the audit trail, the admin's log and
+    staff sessions (a saved candidate search) say that names them. Open applications are
+    withdrawn, so nothing new can be recorded about them (``hiring.services.errors``).
+    ``by`` None is the retention job. Raises PermissionDenied unless ``by`` is HR or None.
     """
     _require_hr_or_system(by, "erase")
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     now = timezone.now()
+    # Read before the name goes: what text about them looks like.
+    mentions = Mentions(candidate)
+    loose = Mentions(candidate, strict=False)
     letters = FeedbackLetter.objects.filter(application__candidate=candidate)
     requests = FeedbackRequest.objects.filter(letter__application__candidate=candidate)
     reminders = ReapplyReminder.objects.filter(candidate=candidate)
     counts = {
         "applications": Application.objects.filter(candidate=candidate).count(),
+        "applications_withdrawn": Application.objects.filter(
+            candidate=candidate, status=Application.Status.ACTIVE
+        ).update(status=Application.Status.WITHDRAWN, closed_at=now, updated_at=now),
         "letters_cancelled": letters.filter(status__in=_PENDING_LETTER).update(
             status=FeedbackLetter.Status.CANCELLED, claimed_until=None
         ),
@@ -223,7 +378,7 @@ def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
             status=DeliveryStatus.CANCELLED, claimed_until=None
         ),
     }
-    letters.update(subject=ERASED_TEXT, body="", findings_count=None, **_SENT_FIELDS)
+    letters.update(subject=ERASED_TEXT, body="", findings_count=None, override_reason="", **_SENT_FIELDS)
     requests.update(question="", answer="", override_reason="", **_SENT_FIELDS)
     reminders.update(**_SENT_FIELDS)
     CandidateRating.objects.filter(letter__application__candidate=candidate).update(comment="")
@@ -236,10 +391,20 @@ def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
         evidence="", shareable_note=""
     )
     Scorecard.objects.filter(interview__application__candidate=candidate).update(summary="")
-    # Audit entries about the candidate may carry their details in ``data``.
+    interviews_erase_override_reasons(candidate=candidate, replacement=ERASED_TEXT)
+    # The audit trail keeps who did what and when; what it says about them goes. Rows about
+    # the candidate themselves may carry their details anywhere in ``data``.
     AuditEvent.objects.filter(target_type=candidate._meta.label_lower, target_id=candidate.pk).update(data={})
+    if candidate.erased_at is None:  # a second erasure has no name left to look for
+        targets = _related_targets(candidate)
+        counts["audit_rows_scrubbed"] = audit_scrub(targets=targets, mentions=loose, replacement=ERASED_TEXT)
+        counts["admin_log_entries_scrubbed"] = _admin_log_scrub(candidate, targets, mentions)
+        counts["sessions_scrubbed"] = _sessions_scrub(mentions)
+        reason = ERASED_TEXT if loose(reason) else reason
 
     candidate.name = ERASED_NAME
+    if hasattr(candidate, "preferred_name"):
+        candidate.preferred_name = ""
     candidate.email = f"erased-{candidate.pk}@erased.invalid"
     candidate.phone = ""
     candidate.time_zone = ""

@@ -81,7 +81,8 @@ def test_job_title_with_newline_cannot_inject_headers():
 def test_candidate_name_is_escaped_in_html():
     letter, reminder = _reminder()
     candidate = letter.application.candidate
-    candidate.name = '<b onmouseover="x">Sam</b>'
+    # The greeting uses the preferred name (else the first name): the markup goes there.
+    candidate.name = candidate.preferred_name = '<b onmouseover="x">Sam</b>'
     candidate.save()
     reminder.refresh_from_db()
     html = build_reminder_message(reminder).alternatives[0].content

@@ -123,14 +123,16 @@ def test_sent_reminder_cannot_be_undone_or_redone():
         services.reminder_opt_in(letter=letter)
 
 
-def test_opt_in_after_unsubscribing_lifts_the_unsubscribe():
+def test_opt_in_after_unsubscribing_keeps_the_unsubscribe():
+    # Issue 12: the reminder is consent to that one email, not a silent resubscription.
     letter = make_letter()
     candidate = letter.application.candidate
     services.candidate_unsubscribe(candidate=candidate)
     services.reminder_opt_in(letter=letter)
     candidate.refresh_from_db()
-    assert not candidate.unsubscribed
-    assert AuditEvent.objects.filter(verb="candidate.resubscribed").exists()
+    assert candidate.unsubscribed
+    assert not AuditEvent.objects.filter(verb="candidate.resubscribed").exists()
+    assert AuditEvent.objects.get(verb="reminder.opted_in").data == {"while_unsubscribed": True}
 
 
 def test_candidate_actions_keep_last_activity_fresh():

@@ -190,12 +190,31 @@ def test_points_are_grouped_by_criterion_in_pipeline_order():
         ),
         (
             Progress(("CTO chat",), "Onsite", 4, 4, None),
-            "You made it through our CTO chat and completed 4 of the 4 onsite interviews.",
+            "You made it through our CTO chat and completed all 4 onsite interviews.",
+        ),
+        (
+            Progress(("SQL exercise",), "Case interview", 2, 2, None),
+            "You made it through our SQL exercise and completed both case interviews.",
+        ),
+        (
+            Progress(("Resume review",), "Onsite", 0, 4, None),
+            "You made it through our resume review and reached our onsite.",
         ),
     ],
 )
 def test_progress_sentence_variants(progress, expected):
     assert progress_sentence(progress) == expected
+
+
+@pytest.mark.parametrize("planned", range(1, 7))
+def test_progress_sentence_never_counts_all_or_none_as_n_of_the_n(planned):
+    """Issue 12: "2 of the 2" (and "0 of the 4") read as nonsense; a count is given only for a part."""
+    for completed in range(planned + 1):
+        sentence = progress_sentence(Progress(("Resume review",), "Onsite", completed, planned, None))
+        assert f"{planned} of the {planned}" not in sentence
+        assert "0 of the" not in sentence
+        if 0 < completed < planned:
+            assert f"completed {completed} of the {planned} onsite interviews." in sentence
 
 
 def test_progress_counts_submitted_scorecards_only():

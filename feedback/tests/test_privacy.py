@@ -217,3 +217,84 @@ def test_retention_counts_from_the_candidates_last_action(settings):
     assert candidates_erase_expired() == 0
     later = timezone.now() + dt.timedelta(days=31)
     assert candidates_erase_expired(now=later) == 1
+
+
+# What erasure reaches beyond the candidate's own rows (the whole scan: test_erasure_scan.py) -----
+
+
+def _hr_session_searching(hr_user, query):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(hr_user)
+    browser.post(reverse("candidates:candidate_list"), {"q": query})
+    return browser
+
+
+def test_erasure_drops_saved_searches_that_find_the_candidate_and_keeps_the_others(hr_user):
+    candidate, *_ = _full_history()
+    surname = candidate.name.split()[-1]
+    finds_them = [
+        _hr_session_searching(hr_user, q) for q in (candidate.name, surname.upper(), candidate.email)
+    ]
+    other = _hr_session_searching(hr_user, "Someone Else Entirely")
+    candidate_erase(candidate=candidate, by=hr_user)
+    for browser in finds_them:
+        assert "candidates.search" not in browser.session
+        assert "_auth_user_id" in browser.session  # still signed in
+    assert other.session["candidates.search"] == "Someone Else Entirely"
+
+
+def test_erasure_scrubs_only_the_audit_rows_and_admin_log_about_the_candidate(hr_user):
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    from hiring.tests.factories import AdminFactory
+
+    candidate, letter, *_ = _full_history()
+    other = make_letter()
+    admin = AdminFactory()
+    for target in (candidate, other.application.candidate):
+        LogEntry.objects.log_actions(
+            user_id=admin.pk,
+            queryset=[target],
+            action_flag=CHANGE,
+            change_message="Changed.",
+            single_object=True,
+        )
+    AuditEvent.objects.create(
+        verb="letter.failed",
+        target_type="feedback.feedbackletter",
+        target_id=letter.pk,
+        reason=candidate.email,
+    )
+    AuditEvent.objects.create(
+        verb="letter.failed",
+        target_type="feedback.feedbackletter",
+        target_id=other.pk,
+        reason=f"550 <{other.application.candidate.email}>",
+    )
+    candidate_erase(candidate=candidate, by=hr_user)
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {
+        "(erased)",
+        other.application.candidate.name,
+    }
+    reasons = dict(AuditEvent.objects.filter(verb="letter.failed").values_list("target_id", "reason"))
+    assert reasons == {letter.pk: "(erased)", other.pk: f"550 <{other.application.candidate.email}>"}
+
+
+def test_erasure_withdraws_open_applications_and_counts_them(hr_user):
+    candidate, *_ = _full_history()
+    open_before = Application.objects.filter(candidate=candidate, status=Application.Status.ACTIVE).count()
+    assert open_before == 1  # the reapplication
+    candidate_erase(candidate=candidate, by=hr_user)
+    assert not Application.objects.filter(candidate=candidate, status=Application.Status.ACTIVE).exists()
+    assert AuditEvent.objects.get(verb="candidate.erased").data["applications_withdrawn"] == 1
+
+
+def test_erasure_empties_every_copy_of_a_sent_message_the_outbox_keeps(hr_user):
+    from feedback.privacy.services import _SENT_FIELDS
+    from outbox.models import Deliverable
+
+    copies = {f.name for f in Deliverable._meta.get_fields() if f.name.startswith("sent_")} - {"sent_at"}
+    assert copies <= set(_SENT_FIELDS) and "last_error" in _SENT_FIELDS
+    assert "message_id" not in _SENT_FIELDS

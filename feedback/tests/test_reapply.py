@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from feedback.portal import services
 from feedback.portal.services import ReapplyStateError
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.models import Application, Job
-from hiring.tests.factories import job_with_pipeline
+from hiring.tests.factories import ApplicationFactory, job_with_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -123,14 +124,106 @@ def test_bad_details_are_refused_next_to_the_field(client, field, value, message
     assert not Application.objects.filter(previous=letter.application).exists()
 
 
-def test_email_of_another_candidate_is_refused(client):
-    other = CandidateFactory(email="taken@example.com")
-    letter = make_letter(decided_at=LONG_AGO)
-    response = client.post(url("reapply", letter, "reapply"), _form(letter, email="TAKEN@example.com"))
-    assert response.status_code == 400
-    assert "belongs to another profile" in response.content.decode()
-    assert not Application.objects.filter(previous=letter.application).exists()
+def _answer(client, letter, email):
+    """What the candidate is told after submitting ``email``: the redirects, the messages, the
+    page and its wording (the letter's own link and role aside)."""
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, email=email), follow=True)
+    body = response.content.decode()
+    assert "belongs" not in body and "another profile" not in body
+    return (
+        [status for _, status in response.redirect_chain],
+        response.status_code,
+        [str(message) for message in response.context["messages"]],
+        response.templates[0].name,
+        response.context["already"],
+    )
+
+
+@pytest.mark.parametrize("taken", ["taken@example.com", "TAKEN@example.com", "ｔａｋｅｎ@example.com"])
+def test_email_of_another_candidate_gets_the_same_answer_as_any_new_email(client, taken):
+    """Issue 12: the form said "This email belongs to another profile", telling anyone with a
+    link whether an address is a candidate's. Now an address of another candidate is not
+    taken (the address on file stays), and the answer is the one a free address gets."""
+    other = CandidateFactory(name="Other Person", email="taken@example.com")
+    taken_letter = make_letter(decided_at=LONG_AGO)
+    free_letter = make_letter(decided_at=LONG_AGO)
+    own_email = taken_letter.application.candidate.email
+
+    answer_taken = _answer(client, taken_letter, taken)
+    answer_free = _answer(client, free_letter, "brand-new@example.com")
+
+    assert answer_taken == answer_free
+    assert answer_taken[:2] == ([302], 200)
+    assert Application.objects.filter(previous=taken_letter.application).exists()
+    taken_letter.application.candidate.refresh_from_db()
+    assert taken_letter.application.candidate.email == own_email
+    other.refresh_from_db()
     assert other.email == "taken@example.com"
+    assert list(other.applications.all()) == []
+    free_letter.application.candidate.refresh_from_db()
+    assert free_letter.application.candidate.email == "brand-new@example.com"
+    held = AuditEvent.objects.get(verb="candidate.email_change_held")
+    assert held.target_id == taken_letter.application.candidate.pk
+    assert "taken" not in str(held.data) and "example.com" not in str(held.data)
+
+
+def test_the_candidates_own_address_in_another_form_is_still_theirs(client):
+    letter = make_letter(decided_at=LONG_AGO, candidate=CandidateFactory(email="rosa@example.com"))
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, email="ＲＯＳＡ@Example.com"))
+    assert response.status_code == 302
+    letter.application.candidate.refresh_from_db()
+    assert letter.application.candidate.email == "rosa@example.com"
+    assert not AuditEvent.objects.filter(verb="candidate.email_change_held").exists()
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("rosa@exаmple.com", "mixes letters from different alphabets"),  # Cyrillic а
+        ("ro\u200bsa@example.com", "invisible or unusual character"),
+        ("rоsa@example.com", "Enter a valid email address."),  # Cyrillic о in the local part
+    ],
+)
+def test_a_look_alike_address_gets_a_friendly_field_error_never_a_constraint_name(client, email, message):
+    CandidateFactory(email="rosa@example.com")
+    letter = make_letter(decided_at=LONG_AGO)
+    response = client.post(url("reapply", letter, "reapply"), _form(letter, email=email))
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert message in body
+    assert "onstraint" not in body and "candidate_email" not in body and "unique" not in body.lower()
+    assert not Application.objects.filter(previous=letter.application).exists()
+
+
+def test_reapplying_goes_through_the_one_door_that_opens_applications(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    client.post(url("reapply", letter, "reapply"), _form(letter))
+    new = Application.objects.get(previous=letter.application)
+    assert AuditEvent.objects.filter(verb="application.open", target_id=new.pk).exists()
+    update = AuditEvent.objects.get(verb="candidate.update")
+    assert update.data == {"fields": ["time_zone"], "source": "candidate"}
+
+
+def test_reapplying_while_an_application_for_the_role_is_open_says_so(client):
+    letter = make_letter(decided_at=LONG_AGO)
+    ApplicationFactory(candidate=letter.application.candidate, job=letter.application.job)
+    response = client.post(url("reapply", letter, "reapply"), _form(letter))
+    assert response.status_code == 400
+    assert "We already have an open application from you" in response.content.decode()
+    assert not Application.objects.filter(previous=letter.application).exists()
+
+
+def test_a_new_time_zone_on_the_form_moves_the_candidates_other_reminders(client, settings):
+    settings.CANDOR_SEND_HOUR = 9
+    candidate = CandidateFactory(time_zone="Europe/London")
+    open_letter = make_letter(decided_at=LONG_AGO, candidate=candidate)
+    later_letter = make_letter(candidate=candidate)  # decided now: its reminder is months away
+    reminder = services.reminder_opt_in(letter=later_letter)
+    day = reminder.send_after.astimezone(zoneinfo.ZoneInfo("Europe/London")).date()
+    client.post(url("reapply", open_letter, "reapply"), _form(open_letter, time_zone="America/Los_Angeles"))
+    reminder.refresh_from_db()
+    la = zoneinfo.ZoneInfo("America/Los_Angeles")
+    assert reminder.send_after == dt.datetime.combine(day, dt.time(9), tzinfo=la)
 
 
 def test_closed_job_offers_the_teams_open_jobs(client):

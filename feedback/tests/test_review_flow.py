@@ -298,7 +298,8 @@ def test_bulk_approve_query_count_does_not_grow_with_the_letters(hr_user, all_in
     many = _bulk_queries(hr_user, 25, all_in_review=all_in_review, stale=stale)
 
     assert many == few
-    assert many <= 10
+    # 11: the default send time reads HR's closure days (one query, core.dates, issue 12).
+    assert many <= 11
 
 
 def test_drafting_and_editing_store_the_number_of_findings(hr_user):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from hiring import hooks, predicates
 from hiring.models import Application, Criterion, Decision, FeedbackPoint, Stage
-from hiring.services.errors import HiringError
+from hiring.services.errors import HiringError, application_closed_refusal
 
 
 class DecisionError(HiringError):
@@ -63,7 +63,8 @@ def decision_record(
     or the job's hiring manager (HR too only if they are one of those).
 
     A no-hire closes the application and runs the no-hire handlers (``hiring.hooks``; feedback's
-    drafts the letter) in the same transaction: if one fails, nothing is recorded. Raises
+    drafts the letter) in the same transaction: if one fails, nothing is recorded. Refused for a
+    closed application and for an erased candidate (``application_closed_refusal``). Raises
     DecisionError (``field`` and ``point_errors`` say where).
     """
     application = (
@@ -72,6 +73,8 @@ def decision_record(
         .select_related("job", "current_stage", "candidate")
         .get(pk=application.pk)
     )
+    if application.candidate.erased_at is not None:
+        raise DecisionError(application_closed_refusal(application, what="a decision"))
     if not application.is_open:
         raise DecisionError(
             f"This application is already closed ({application.get_status_display()}); "

@@ -4,36 +4,45 @@ The whole flow lives here because it is one write: ``plan_import`` is the check 
 ``applications_import`` runs again before it writes, and the signed token (``sign``/``unsign``)
 carries exactly the previewed text from the preview to the confirmation.
 
-Columns (header row required, any order, case-insensitive): name, email, job, and optionally
-phone and time_zone. ``job`` is the job's number (its id, shown on the jobs page) or its exact
-title. The import is all or nothing: any error imports no row. Re-importing a file changes
-nothing: a candidate is found by email regardless of case, and an open application to the same
-job is not opened twice.
+Columns (header row required, any order, case-insensitive, ``_`` or a space between words):
+name, email, job, and optionally phone, time zone, preferred name and language (a code of
+``settings.LANGUAGES``; empty: ``settings.LANGUAGE_CODE``). ``job`` is the job's number (its
+id, shown on the jobs page) or its exact title. The import is all or nothing: any error imports
+no row. Re-importing a file changes nothing: a candidate is found by email
+(``candidates.emails.normalise_email``: case and Unicode forms do not matter) and reused as is,
+and an open application to the same job is not opened twice.
+
+The reapply cool-down holds here too: a row whose candidate was not hired for that job and whose
+cool-down has not ended is refused, with the date it ends, and nothing is imported until HR
+either gives a reason to open it anyway (audited by ``application_open``) or leaves the row out
+(``applications_import(overrides=..., removed=...)``).
 """
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 
-from candidates.models import Candidate
+from candidates.emails import normalise_email, tidy_email, validate_email_address
+from candidates.models import Candidate, default_language
 from candidates.services import candidate_create
 from candidates.validators import validate_time_zone
 from core.audit import audit_record
 from hiring import predicates
+from hiring.cooldowns import Cooldown, active_cooldowns
 from hiring.models import Application, Job
-from hiring.services.applications import application_open
+from hiring.services.applications import OVERRIDE_REASON_MAX_LENGTH, application_open
 from hiring.services.errors import HiringError
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5000
 REQUIRED = ("name", "email", "job")
-OPTIONAL = ("phone", "time_zone")
+OPTIONAL = ("phone", "time zone", "preferred name", "language")
 SIGNING_SALT = "candor.hiring.import"
 # The preview is confirmed within this time, or uploaded again.
 TOKEN_MAX_AGE = 3600
@@ -46,9 +55,17 @@ class Row:
     email: str
     phone: str
     time_zone: str
+    preferred_name: str = ""
+    language: str = ""
     job: Job | None = None
     candidate: Candidate | None = None
     has_open_application: bool = False
+    # The candidate's reapply cool-down for this job, when it has not ended: HR decides.
+    cooldown: Cooldown | None = None
+    override_reason: str = ""
+    removed: bool = False
+    # Why HR's decision on a cool-down row is missing or not acceptable.
+    problem: str = ""
 
     @property
     def new_candidate(self) -> bool:
@@ -56,7 +73,10 @@ class Row:
 
     @property
     def new_application(self) -> bool:
-        return not self.has_open_application
+        """Whether importing opens an application for this row (as things stand)."""
+        if self.has_open_application or self.removed:
+            return False
+        return self.cooldown is None or bool(self.override_reason)
 
 
 @dataclass
@@ -66,11 +86,12 @@ class Plan:
 
     @property
     def ok(self) -> bool:
+        """No error in the file: it can be previewed (cool-down rows may still need HR's decision)."""
         return not self.errors and bool(self.rows)
 
     @property
     def new_candidates(self) -> int:
-        return sum(1 for r in self.rows if r.new_candidate)
+        return sum(1 for r in self.rows if r.new_candidate and not r.removed)
 
     @property
     def new_applications(self) -> int:
@@ -78,10 +99,50 @@ class Plan:
 
     @property
     def unchanged(self) -> int:
-        return sum(1 for r in self.rows if not r.new_application)
+        return sum(1 for r in self.rows if r.has_open_application)
+
+    @property
+    def cooldown_rows(self) -> list[Row]:
+        """Rows refused by a cool-down that has not ended: each needs a reason or removal."""
+        return [r for r in self.rows if r.cooldown is not None]
+
+    @property
+    def overridden(self) -> int:
+        return sum(1 for r in self.cooldown_rows if r.override_reason and not r.removed)
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for r in self.rows if r.removed)
+
+    @property
+    def undecided(self) -> list[Row]:
+        return [r for r in self.cooldown_rows if r.problem]
+
+    def decide(self, *, overrides: dict[int, str] | None = None, removed=()) -> None:
+        """Apply HR's decisions on the cool-down rows, by line number: ``overrides`` gives a
+        reason to open the application anyway, ``removed`` leaves the row out. A cool-down row
+        with neither gets a ``problem`` (see ``undecided``). Other rows are not affected."""
+        overrides = overrides or {}
+        removed = set(removed)
+        for row in self.cooldown_rows:
+            row.removed = row.line in removed
+            row.override_reason = (overrides.get(row.line) or "").strip()
+            row.problem = ""
+            if row.removed:
+                row.override_reason = ""
+            elif not row.override_reason:
+                row.problem = (
+                    f"{row.cooldown.sentence} Give a reason to open the application anyway, "
+                    "or leave the row out."
+                )
+            elif len(row.override_reason) > OVERRIDE_REASON_MAX_LENGTH:
+                row.problem = f"Keep the reason under {OVERRIDE_REASON_MAX_LENGTH} characters."
 
 
 class ImportRefused(Exception):
+    """Nothing was imported. ``plan.errors``: problems of the file (upload it again, fixed);
+    ``plan.undecided``: cool-down rows without HR's decision (decide, and confirm again)."""
+
     def __init__(self, plan: Plan):
         super().__init__("The import has errors; nothing was imported.")
         self.plan = plan
@@ -116,18 +177,19 @@ def plan_import(text: str) -> Plan:
     except csv.Error as exc:
         plan.errors.append((1, f"The file is not valid CSV: {exc}."))
         return plan
-    columns = [h.strip().lower() for h in header]
+    columns = [" ".join(h.replace("_", " ").lower().split()) for h in header]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         plan.errors.append(
             (
                 1,
                 f"The header row lacks the column(s): {', '.join(missing)}. Expected: name, email, "
-                "phone, time_zone, job.",
+                "phone, time_zone, preferred name, language, job.",
             )
         )
         return plan
     index = {c: columns.index(c) for c in (*REQUIRED, *OPTIONAL) if c in columns}
+    languages = {code.lower(): code for code, _name in settings.LANGUAGES}
     jobs_by_id, jobs_by_title = _job_index()
     seen: dict[str, int] = {}
     parsed: list[Row] = []
@@ -147,32 +209,43 @@ def plan_import(text: str) -> Plan:
             row = Row(
                 line=line,
                 name=cell("name"),
-                email=cell("email"),
+                email=tidy_email(cell("email")),
                 phone=cell("phone"),
-                time_zone=cell("time_zone"),
+                time_zone=cell("time zone"),
+                preferred_name=cell("preferred name"),
+                language=cell("language"),
             )
             errors = []
             if not row.name:
                 errors.append("name is missing")
             elif len(row.name) > 200:
                 errors.append("name is longer than 200 characters")
+            if len(row.preferred_name) > 200:
+                errors.append("preferred name is longer than 200 characters")
             if not row.email:
                 errors.append("email is missing")
             else:
                 try:
-                    validate_email(row.email)
-                    if len(row.email) > 254:
-                        raise ValidationError("too long")
-                except ValidationError:
-                    errors.append(f"“{row.email}” is not a valid email address")
+                    validate_email_address(row.email)
+                except ValidationError as exc:
+                    errors.append(f"“{row.email}” is not a valid email address: {exc.messages[0]}")
                 else:
-                    key = row.email.lower()
+                    key = normalise_email(row.email)
                     if key in seen:
                         errors.append(f"{row.email} appears twice in the file (also on line {seen[key]})")
                     else:
                         seen[key] = line
             if len(row.phone) > 40:
                 errors.append("phone is longer than 40 characters")
+            if not row.language:
+                row.language = default_language()
+            elif row.language.lower() in languages:
+                row.language = languages[row.language.lower()]
+            else:
+                errors.append(
+                    f"“{row.language}” is not a language we offer (use a language code such as "
+                    f"{settings.LANGUAGE_CODE})"
+                )
             try:
                 validate_time_zone(row.time_zone)
             except ValidationError:
@@ -201,11 +274,11 @@ def plan_import(text: str) -> Plan:
         plan.errors.append((2, "The file has a header but no rows."))
     if plan.errors:
         return plan
-    # Match existing candidates (case-insensitive email) and open applications in two queries.
-    emails = {r.email.lower() for r in parsed}
+    # Match existing candidates (by normalised email), open applications and running
+    # cool-downs in a few queries, whatever the number of rows.
     existing = {
-        c.email.lower(): c
-        for c in Candidate.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+        c.email_key: c
+        for c in Candidate.objects.filter(email_key__in={normalise_email(r.email) for r in parsed})
     }
     open_pairs = set(
         Application.objects.filter(
@@ -213,9 +286,16 @@ def plan_import(text: str) -> Plan:
         ).values_list("candidate_id", "job_id")
     )
     for row in parsed:
-        row.candidate = existing.get(row.email.lower())
+        row.candidate = existing.get(normalise_email(row.email))
         row.has_open_application = bool(row.candidate) and (row.candidate.pk, row.job.pk) in open_pairs
+    cooldowns = active_cooldowns(
+        (row.candidate, row.job) for row in parsed if row.candidate and not row.has_open_application
+    )
+    for row in parsed:
+        if row.candidate and not row.has_open_application:
+            row.cooldown = cooldowns.get((row.candidate.pk, row.job.pk))
     plan.rows = parsed
+    plan.decide()
     return plan
 
 
@@ -237,21 +317,34 @@ def unsign(token: str, user) -> str:
 
 
 @transaction.atomic
-def applications_import(*, text: str, by) -> Plan:
+def applications_import(
+    *, text: str, by, overrides: dict[int, str] | None = None, removed: Iterable[int] = ()
+) -> Plan:
     """Apply an import: every row or none. Checks again against the database as it is now.
 
-    ``text``: the CSV text (as ``unsign`` returns it). Creates the candidates not found by
-    email and opens the applications not open yet; returns the plan that was applied (its
-    counts say what changed). Only HR imports (HiringError); a file with errors, or data that
-    changed while importing, raises ImportRefused with the plan and its errors.
+    ``text``: the CSV text (as ``unsign`` returns it). ``overrides``: ``{line number: reason}``
+    to open an application although the candidate's reapply cool-down for that job has not
+    ended (each audited as ``application.cooldown_override``); ``removed``: line numbers of
+    cool-down rows to leave out. Creates the candidates not found by email and opens the
+    applications not open yet; returns the plan that was applied (its counts say what changed).
+
+    Only HR imports (HiringError). Raises ImportRefused with the plan when the file has errors,
+    when a cool-down row has neither a reason nor removal (``plan.undecided``), or when the data
+    changed while importing.
     """
     if not predicates.can_open_application(by, source=Application.Source.IMPORT):
         raise HiringError("Only HR can import candidates and applications.")
     plan = plan_import(text)
     if not plan.ok:
         raise ImportRefused(plan)
+    plan.decide(overrides=overrides, removed=removed)
+    if plan.undecided:
+        raise ImportRefused(plan)
+    row = None
     try:
         for row in plan.rows:
+            if row.removed or row.has_open_application:
+                continue
             candidate = row.candidate
             if candidate is None:
                 candidate = candidate_create(
@@ -260,11 +353,17 @@ def applications_import(*, text: str, by) -> Plan:
                     email=row.email,
                     phone=row.phone,
                     time_zone=row.time_zone,
+                    preferred_name=row.preferred_name,
+                    language=row.language,
                     source="import",
                 )
-            if row.has_open_application:
-                continue
-            application_open(candidate=candidate, job=row.job, by=by, source=Application.Source.IMPORT)
+            application_open(
+                candidate=candidate,
+                job=row.job,
+                by=by,
+                source=Application.Source.IMPORT,
+                override_reason=row.override_reason,
+            )
     except (HiringError, ValidationError, IntegrityError) as exc:
         message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [str(exc)]))
         plan.errors.append((row.line, f"{message} (the data changed while importing; nothing was imported)"))
@@ -273,6 +372,11 @@ def applications_import(*, text: str, by) -> Plan:
         actor=by,
         verb="import.apply",
         target=by,
-        data={"candidates": plan.new_candidates, "applications": plan.new_applications},
+        data={
+            "candidates": plan.new_candidates,
+            "applications": plan.new_applications,
+            "cooldown_overrides": plan.overridden,
+            "removed": plan.removed,
+        },
     )
     return plan

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from core.audit import audit_record
 from hiring import predicates
 from hiring.models import Application, Interview, Stage
-from hiring.services.errors import HiringError
+from hiring.services.errors import HiringError, application_closed_refusal
 
 
 class PanelConflict(HiringError):
@@ -39,12 +39,19 @@ def interview_assign(
     Someone who interviewed this candidate in an earlier application is refused (a
     reapplication gets a fresh panel, ``PanelConflict``) unless HR gives a written reason,
     which is stored on the interview and audited as ``interview.panel_override``.
-    ``scheduled_at``: aware datetime, or None for "not scheduled". Raises HiringError, with
-    ``field`` naming the form field at fault.
+    ``scheduled_at``: aware datetime, or None for "not scheduled". Refused for a closed
+    application and for an erased candidate. Raises HiringError, with ``field`` naming the form
+    field at fault.
     """
     if not predicates.can_assign_interviewers(by):
         raise HiringError("Only HR can assign interviewers.")
-    application = Application.objects.select_for_update().select_related("job").get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("job", "candidate")
+        .get(pk=application.pk)
+    )
+    if application.candidate.erased_at is not None:
+        raise HiringError(application_closed_refusal(application, what="an interview"))
     if not application.is_open:
         raise HiringError("This application is closed; no more interviews can be assigned.")
     if stage.job_id != application.job_id:
@@ -90,3 +97,17 @@ def interview_assign(
             data={"earlier_application": earlier.application_id},
         )
     return interview
+
+
+def interviews_erase_override_reasons(*, candidate, replacement: str = "(erased)") -> int:
+    """Erasure: the panel override reasons written on ``candidate``'s interviews become ``replacement``.
+
+    The reason an earlier interviewer was put on the panel anyway is written about the
+    candidate (and often names them); that an override happened stays visible. Call inside
+    the erasure's transaction. Returns the number of interviews changed.
+    """
+    return (
+        Interview.objects.filter(application__candidate=candidate)
+        .exclude(panel_override_reason="")
+        .update(panel_override_reason=replacement)
+    )

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from core.audit import audit_record
-from hiring import predicates
+from hiring import hooks, predicates
+from hiring.cooldowns import cooldown_rule_date
 from hiring.models import (
     Application,
     Criterion,
@@ -78,7 +79,14 @@ def job_create(
 @transaction.atomic
 def job_update(*, job: Job, by, **fields) -> Job:
     """Change any of ``JOB_FIELDS`` (TypeError for others); audits the names of those changed.
-    Raises HiringError (not HR) or ValidationError."""
+
+    A new ``reapply_cooldown_days`` (calendar days) applies to letters not yet approved:
+    an approved letter keeps the reapply date it gives (``hiring.cooldowns``; feedback
+    stores it). The returned job's ``notices`` (a list of sentences for HR, maybe empty)
+    says so when such letters exist: "2 letters already approved keep their reapply
+    dates. The new cool-down of 365 days applies to letters not yet approved." Raises
+    HiringError (not HR) or ValidationError.
+    """
     _require_job_manager(by, "edit jobs")
     unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
@@ -95,7 +103,40 @@ def job_update(*, job: Job, by, **fields) -> Job:
     job.save()
     if changed:
         audit_record(actor=by, verb="job.update", target=job, data={"fields": sorted(changed)})
+    job.notices = []
+    if "reapply_cooldown_days" in changed:
+        kept = _letters_keeping_reapply_dates(job)
+        if kept:
+            job.notices.append(_cooldown_notice(kept, job.reapply_cooldown_days))
     return job
+
+
+def _letters_keeping_reapply_dates(job: Job) -> int:
+    """How many of the job's no-hires have an approved letter whose promised reapply date
+    differs from what the job's (new) cool-down gives. Two queries."""
+    decisions = list(
+        Decision.objects.filter(application__job=job, outcome=Decision.Outcome.NO_HIRE).select_related(
+            "application__job"
+        )
+    )
+    promised = hooks.promised_reapply_dates(decision_ids=[d.pk for d in decisions])
+    return sum(
+        1
+        for decision in decisions
+        if decision.pk in promised and promised[decision.pk] != cooldown_rule_date(decision=decision)
+    )
+
+
+def _cooldown_notice(kept: int, days: int) -> str:
+    if kept == 1:
+        return (
+            "1 letter already approved keeps its reapply date. "
+            f"The new cool-down of {days} days applies to letters not yet approved."
+        )
+    return (
+        f"{kept} letters already approved keep their reapply dates. "
+        f"The new cool-down of {days} days applies to letters not yet approved."
+    )
 
 
 # --- Stages -------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from hiring import predicates
-from hiring.models import Criterion, Interview, Rating, Scorecard
-from hiring.services.errors import HiringError
+from hiring.models import Application, Criterion, Interview, Rating, Scorecard
+from hiring.services.errors import HiringError, application_closed_refusal
 
 
 class ScorecardError(HiringError):
@@ -30,11 +30,22 @@ def scorecard_save(
 
     ``ratings``: dicts {criterion (id or Criterion), score (1-4 or None), evidence, shareable_note}.
     Submitting needs a score and evidence for every criterion of the stage, and a recommendation.
-    Only the interviewer writes it (``predicates.can_write_scorecard``). Raises ScorecardError,
-    whose ``errors`` map (criterion id, field) or "recommendation" to a message.
+    Only the interviewer writes it (``predicates.can_write_scorecard``), and only while the
+    application is open and its candidate not erased (``application_closed_refusal``). Raises
+    ScorecardError, whose ``errors`` map (criterion id, field) or "recommendation" to a message.
     """
     if not predicates.can_write_scorecard(by, interview):
         raise ScorecardError("Only the interviewer writes their scorecard.")
+    # The application first (the order decision_record and interview_assign lock in): an erasure
+    # or a decision closing it at this moment waits for us, or we see it closed.
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("candidate")
+        .get(pk=interview.application_id)
+    )
+    refusal = application_closed_refusal(application, what="a scorecard")
+    if refusal:
+        raise ScorecardError(refusal)
     Interview.objects.select_for_update().get(pk=interview.pk)
     scorecard, _ = Scorecard.objects.get_or_create(interview=interview)
     if scorecard.locked:

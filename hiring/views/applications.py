@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from candidates.selectors import candidate_for_hr
 from core.permissions import staff_required
 from hiring import predicates, selectors
+from hiring.cooldowns import active_cooldowns
 from hiring.forms import ApplicationOpenForm
 from hiring.services.applications import application_open
 from hiring.services.errors import HiringError
@@ -24,13 +25,27 @@ def application_create(request, candidate_pk):
     form = ApplicationOpenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            application = application_open(candidate=candidate, job=form.cleaned_data["job"], by=request.user)
+            application = application_open(
+                candidate=candidate,
+                job=form.cleaned_data["job"],
+                by=request.user,
+                override_reason=form.cleaned_data["override_reason"],
+            )
         except (HiringError, ValidationError) as exc:
             add_refusal(form, exc)
         else:
             messages.success(request, "Application opened. Assign its first interviewers.")
             return redirect("hiring:interview_assign", pk=application.pk)
-    return render(request, "hiring/application_form.html", {"form": form, "candidate": candidate})
+    # The cool-downs still running for this candidate, so HR sees them before choosing a job.
+    cooldowns = sorted(
+        active_cooldowns((candidate, job) for job in form.fields["job"].queryset).values(),
+        key=lambda c: (c.job.title, c.job.pk),
+    )
+    return render(
+        request,
+        "hiring/application_form.html",
+        {"form": form, "candidate": candidate, "cooldowns": cooldowns},
+    )
 
 
 @login_required

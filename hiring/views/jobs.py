@@ -71,11 +71,13 @@ def job_edit(request, pk):
     form = JobForm(request.POST or None, instance=job)
     if request.method == "POST" and form.is_valid():
         try:
-            job_services.job_update(job=job, by=request.user, **form.cleaned_data)
+            saved = job_services.job_update(job=job, by=request.user, **form.cleaned_data)
         except (HiringError, ValidationError) as exc:
             add_refusal(form, exc)
         else:
             messages.success(request, "Job saved.")
+            for notice in saved.notices:
+                messages.info(request, notice)
             return redirect("hiring:job_edit", pk=job.pk)
     if form.errors:
         job.refresh_from_db()

@@ -10,7 +10,14 @@ Faults it can play, each switchable while clients are connected:
 - ``stall()`` / ``unstall()``: accept connections but never answer MAIL FROM, so
   clients time out (nothing is stored);
 - ``stop()`` / ``start()``: no server on the port, so connections are refused;
-- ``refuse_recipient(addr, code=550)``: reject one recipient at RCPT TO.
+- ``refuse_recipient(addr, code=550)``: reject one recipient at RCPT TO;
+- ``fail_for(seconds, code=421)``: answer every message with a 4xx (or any code) for a stretch;
+- ``drop_after_data(n)``: take (store) the next n messages, then close the connection
+  without answering: the client cannot tell whether they arrived;
+- ``hold_answer(seconds, n=None)``: take each message (the next n, or all until
+  ``hold_answer(0)``), then wait that long before answering 250 (past the client's timeout);
+- ``trickle(seconds, n=None)``: take each message, then answer 250 a byte at a time,
+  spread over that long (every read gets a byte within any timeout).
 
 The sending benchmark runs it with ``keep_messages=False`` in a process of its
 own (``SinkProcess``, ``python -m tests.support.smtp PORT``): it then reads only
@@ -83,20 +90,48 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         sink = self.sink
         with sink.lock:
+            code = None
             if sink._fail_remaining > 0:
                 sink._fail_remaining -= 1
-                sink.rejections.append((sink._fail_code, None))
                 code = sink._fail_code
+            elif time.monotonic() < sink._fail_until:
+                code = sink._fail_code
+            if code is not None:
+                sink.rejections.append((code, None))
                 return f"{code} {'4.3.0' if code < 500 else '5.7.1'} Refused by the test sink"
+            fault = sink._take_fault()
         data = envelope.original_content or envelope.content
         if not sink.keep_messages:
             head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
             headers = _HEADER_PARSER.parsebytes(head, headersonly=True)
             sink._count(str(headers.get("Message-ID", "")).strip())
-            return "250 OK: queued"
-        message = email.message_from_bytes(data, policy=email.policy.default)
-        sink._store(message, envelope)
-        return "250 OK: queued"
+        else:
+            message = email.message_from_bytes(data, policy=email.policy.default)
+            sink._store(message, envelope)
+        answer = "250 OK: queued"
+        if fault is None:
+            return answer
+        name, seconds = fault
+        with sink.lock:
+            sink.faults_played.append(name)
+        if name == "drop":
+            # Taken, and never answered: the client's read fails at once.
+            server.transport.abort()
+            return answer
+        if name == "hold":
+            waited = 0.0
+            while waited < seconds and not sink.stop_requested:
+                await asyncio.sleep(0.05)
+                waited += 0.05
+            return answer
+        # trickle: every byte but the final CRLF, one at a time over `seconds`; push() adds the CRLF.
+        step = seconds / len(answer)
+        for byte in answer.encode():
+            if server.transport.is_closing() or sink.stop_requested:
+                break
+            server.transport.write(bytes([byte]))
+            await asyncio.sleep(step)
+        return ""
 
 
 _HEADER_PARSER = email.parser.BytesParser(policy=email.policy.compat32)
@@ -120,9 +155,14 @@ class SMTPSink:
         self.refused_recipients: dict[str, int] = {}
         self._fail_remaining = 0
         self._fail_code = 451
+        self._fail_until = 0.0  # monotonic: fail_for()
+        # After DATA: ("drop" | "hold" | "trickle", seconds, how many left or None for all).
+        self._fault: tuple[str, float, int | None] | None = None
+        self.faults_played: list[str] = []
         self.stalled = False
         self.stall_hits = 0
         self.sessions = 0  # SMTP sessions opened (EHLO): shows connection reuse
+        self.arrivals: list[float] = []  # time.monotonic() of each accepted message, in order
         self.stop_requested = False
         self._controller: Controller | None = None
 
@@ -153,6 +193,40 @@ class SMTPSink:
             self._fail_remaining = n
             self._fail_code = code
 
+    def fail_for(self, seconds: float, code: int = 421) -> None:
+        """Answer every message with ``code`` for ``seconds`` from now (nothing is stored)."""
+        with self.lock:
+            self._fail_code = code
+            self._fail_until = time.monotonic() + seconds
+
+    def drop_after_data(self, n: int = 1) -> None:
+        """Store the next n messages, then close the connection without answering."""
+        self._set_fault("drop", 0.0, n)
+
+    def hold_answer(self, seconds: float, n: int | None = None) -> None:
+        """Store each message (the next n; None: all), then wait ``seconds`` before answering.
+
+        ``hold_answer(0)`` ends it."""
+        self._set_fault("hold", seconds, n) if seconds > 0 else self._set_fault(None, 0, 0)
+
+    def trickle(self, seconds: float, n: int | None = None) -> None:
+        """Store each message (the next n; None: all), then answer 250 a byte at a time over ``seconds``."""
+        self._set_fault("trickle", seconds, n) if seconds > 0 else self._set_fault(None, 0, 0)
+
+    def _set_fault(self, name: str | None, seconds: float, n: int | None) -> None:
+        with self.lock:
+            self._fault = (name, seconds, n) if name and (n is None or n > 0) else None
+
+    def _take_fault(self) -> tuple[str, float] | None:
+        """The fault to play on this message (call with the lock held)."""
+        if self._fault is None:
+            return None
+        name, seconds, left = self._fault
+        if left is not None:
+            left -= 1
+            self._fault = (name, seconds, left) if left > 0 else None
+        return name, seconds
+
     def stall(self) -> None:
         self.stalled = True
 
@@ -166,12 +240,14 @@ class SMTPSink:
     def _count(self, message_id: str) -> None:
         with self._arrived:
             self.raw += 1
+            self.arrivals.append(time.monotonic())
             self.by_message_id[message_id] += 1
             self._arrived.notify_all()
 
     def _store(self, message: EmailMessage, envelope) -> None:
         with self._arrived:
             self.raw += 1
+            self.arrivals.append(time.monotonic())
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             self.by_message_id[str(message.get("Message-ID", "")).strip()] += 1
@@ -197,12 +273,19 @@ class SMTPSink:
             self.messages.clear()
             self.envelopes.clear()
             self.by_message_id.clear()
+            self.arrivals.clear()
             self.raw = 0
 
     @property
     def distinct_count(self) -> int:
         with self.lock:
             return len(self.by_message_id)
+
+    def longest_gap(self, since: float) -> float:
+        """The longest time (s) without a new message between ``since`` (monotonic) and the last arrival."""
+        with self.lock:
+            times = [since] + [t for t in self.arrivals if t >= since]
+        return max((b - a for a, b in zip(times, times[1:], strict=False)), default=0.0)
 
     def duplicates(self) -> dict[str, int]:
         """Message-IDs that arrived more than once, with their counts."""

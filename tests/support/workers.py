@@ -34,8 +34,12 @@ QUEUE = "celery"
 UNACKED_KEY = "unacked"
 
 
-def worker_database_url() -> str:
-    """The URL of the database the current test uses (pytest-django's test database)."""
+def worker_database_url(application_name: str = "") -> str:
+    """The URL of the database the current test uses (pytest-django's test database).
+
+    ``application_name``: how the worker's connections show in ``pg_stat_activity``, so
+    that a test can cut exactly those (``database_connections_terminate``).
+    """
     db = settings.DATABASES["default"]
     if not db["ENGINE"].endswith("postgresql"):
         raise RuntimeError("a worker subprocess needs PostgreSQL: the test process's SQLite is not shared")
@@ -44,7 +48,25 @@ def worker_database_url() -> str:
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = db.get("HOST") or "127.0.0.1"
     port = db.get("PORT") or 5432
-    return f"postgres://{auth}{host}:{port}/{quote(db['NAME'], safe='')}"
+    url = f"postgres://{auth}{host}:{port}/{quote(db['NAME'], safe='')}"
+    return f"{url}?application_name={quote(application_name, safe='')}" if application_name else url
+
+
+def database_connections_terminate(application_name: str) -> int:
+    """Cut every connection to this test's database named ``application_name`` (pg_terminate_backend).
+
+    What a PostgreSQL restart does to a worker, without disturbing anyone else's
+    databases on a shared server. Returns how many were cut.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s AND pid <> pg_backend_pid()",
+            [application_name],
+        )
+        return cursor.fetchone()[0]
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.1) -> bool:

@@ -1,6 +1,13 @@
-"""Demo helper: make opted-in reapply reminders due now, instead of in six months."""
+"""Demo helper: make opted-in reapply reminders due now, instead of in six months.
 
-import datetime as dt
+It moves reminders, never decisions: the no-hire's ``decided_at`` (and with it the
+letter's deadline, the dashboard's time-to-letter figures and the order of events) is
+left alone. With ``--open-reapply`` it also moves the reapply date the letter promises
+(``FeedbackLetter.reapply_on``, which the reapply form, the candidate's page, the
+``.ics`` and the reminder's text read through ``feedback.portal.selectors.reapply_date``)
+to today, so the reminder's link opens the form.
+"""
+
 import uuid
 
 from django.conf import settings
@@ -8,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.dates import org_tz
 from feedback.links import PURPOSES, LinkError, read_token
 from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
@@ -33,7 +41,8 @@ class Command(BaseCommand):
     help = (
         "Mark opted-in reapply reminders due now (send_after = now) and ask the sweep to run, "
         "so a demo can show the reminder without waiting for the reapply date. With --open-reapply, "
-        "also move the decision back so that the reapply form is open today (demo data only)."
+        "also move the letter's reapply date to today so that the reapply form is open (demo data "
+        "only). Decisions are never changed."
     )
 
     def add_arguments(self, parser):
@@ -45,13 +54,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--open-reapply",
             action="store_true",
-            help="move the no-hire decision back by the job's cool-down, so the reapply form opens today",
+            help="move the reapply date the letter promises to today, so the reapply form opens now "
+            "(the decision keeps its date)",
         )
         parser.add_argument("--force", action="store_true", help="allow --open-reapply when DEBUG is off")
 
     def handle(self, *args, **options):
         if options["open_reapply"] and not (settings.DEBUG or options["force"]):
-            raise CommandError("--open-reapply rewrites a decision's date: demo only (DEBUG on, or --force).")
+            raise CommandError(
+                "--open-reapply rewrites the reapply date a letter promised: "
+                "demo only (DEBUG on, or --force)."
+            )
         reminders = ReapplyReminder.objects.filter(status=DeliveryStatus.SCHEDULED)
         if options["letter"]:
             public_id = _public_id(options["letter"])
@@ -71,26 +84,33 @@ class Command(BaseCommand):
             self.stdout.write("Only opted-in reminders that are still scheduled are moved.")
 
     def _open_reapply(self, reminder_ids, now):
+        """Set the reapply date of each reminder's letter to today, where it is later.
+
+        The form opens at midnight of the reapply date in the candidate's zone, so "today"
+        is the earlier of today in the candidate's zone and in the organisation's: midnight
+        of that day has passed wherever the candidate is. Only the letter's stored date
+        moves (``FeedbackLetter.reapply_on``); the decision, its letter's deadline and
+        the dashboard's figures keep their values.
+        """
         letters = FeedbackLetter.objects.filter(
             application__reapply_reminder__pk__in=reminder_ids
         ).select_related("decision", "application__job", "application__candidate")
         for letter in letters:
-            # The form opens at midnight of the reapply date in the candidate's zone, and
-            # the date is counted from the decision's day in the organisation's zone: aim
-            # for the earlier of "today" in the two, and move the decision by whole local
-            # days (subtracting hours from a UTC time near midnight, across a DST change,
-            # would land on the wrong day).
             today = min(
                 timezone.localdate(now, org_tz()),
                 timezone.localdate(now, candidate_tz(letter.application.candidate)),
             )
-            if reapply_date(letter) <= today:
+            before = reapply_date(letter)
+            if before <= today:
                 continue
-            decision = letter.decision
-            decided_local = decision.decided_at.astimezone(org_tz())
-            target_day = today - dt.timedelta(days=letter.application.job.reapply_cooldown_days)
-            decision.decided_at = dt.datetime.combine(target_day, decided_local.time(), tzinfo=org_tz())
-            decision.save(update_fields=["decided_at"])
+            FeedbackLetter.objects.filter(pk=letter.pk).update(reapply_on=today)
+            audit_record(
+                actor=None,
+                verb="letter.reapply_date_moved",
+                target=letter,
+                reason="Demo: manage.py reminders_due --open-reapply.",
+                data={"from": before.isoformat(), "to": today.isoformat()},
+            )
             self.stdout.write(f"Letter {letter.public_id}: the reapply form opens today.")
 
     def _sweep(self):
