@@ -21,6 +21,7 @@ sentences). Use the held-out set only for the final report, never to tune.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -92,7 +93,32 @@ def summarise(rows: list[dict], flagged_as: list[str]) -> dict:
     return out
 
 
-def evaluate(rows: list[dict], language: str = "en") -> dict:
+def phrase_list_labels(rows: list[dict]) -> list[str]:
+    """What the phrase lists say about each sentence: "boilerplate", "personal" or "fine"."""
+    check_text = None
+    for name in ("feedback.quality.rules", "feedback.quality"):
+        try:
+            check_text = importlib.import_module(name).check_text
+            break
+        except (ImportError, AttributeError):
+            continue
+    if check_text is None:
+        raise SystemExit(
+            "--with-rules: the phrase lists (feedback.quality.rules.check_text) cannot be imported"
+        )
+    out = []
+    for r in rows:
+        categories = {f.category for f in check_text(r["text"])}
+        if "personal_attribute" in categories:
+            out.append("personal")
+        elif "boilerplate" in categories:
+            out.append("boilerplate")
+        else:
+            out.append("fine")
+    return out
+
+
+def evaluate(rows: list[dict], language: str = "en", with_rules: bool = False) -> dict:
     clf = classifier_module()
     predictions = clf.classify([r["text"] for r in rows], language=language)
     advisory = [p.label for p in predictions]
@@ -110,6 +136,14 @@ def evaluate(rows: list[dict], language: str = "en") -> dict:
                 "probabilities": p.probabilities,
             }
         )
+    extra = {}
+    if with_rules:
+        rules = phrase_list_labels(rows)
+        union = [a if a != "fine" else b for a, b in zip(advisory, rules, strict=True)]
+        extra = {
+            "phrase_lists_only": summarise(rows, rules),
+            "classifier_or_phrase_lists": summarise(rows, union),
+        }
     misses = [x for x in items if x["label"] in FLAGS and x["predicted"] != x["label"]]
     false_flags = [x for x in items if x["label"] in FINE_KINDS and x["predicted"] != "fine"]
     return {
@@ -119,6 +153,7 @@ def evaluate(rows: list[dict], language: str = "en") -> dict:
         "n": len(rows),
         "block": summarise(rows, block),
         "advisory": summarise(rows, advisory),
+        **extra,
         "misses": misses,
         "false_flags": false_flags,
     }
@@ -133,12 +168,15 @@ def print_report(result: dict, data: Path, listing: bool) -> None:
     print(f"data: {data} ({result['n']} sentences)")
     print(f"model: {result['model_version']} ({result['language_model_version']})")
     print(f"thresholds on P(boilerplate) + P(personal): block >= {t['block']}, advisory >= {t['advisory']}")
-    for level in ("block", "advisory"):
+    titles = {
+        "block": "at the block threshold (blocking findings only)",
+        "advisory": "at the advisory threshold (all findings)",
+        "phrase_lists_only": "the phrase lists alone (feedback/quality rules), for comparison",
+        "classifier_or_phrase_lists": "classifier (advisory) or phrase lists: flagged by either",
+    }
+    for level in [k for k in titles if k in result]:
         r = result[level]
-        print(
-            f"\n== at the {level} threshold"
-            + (" (blocking findings only)" if level == "block" else " (all findings)")
-        )
+        print(f"\n== {titles[level]}")
         for label in FLAGS:
             x = r[label]
             print(
@@ -231,11 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-list", action="store_true", help="do not list misses and false flags")
     parser.add_argument("--bench", action="store_true", help="also measure latency and bulk throughput")
+    parser.add_argument(
+        "--with-rules", action="store_true", help="also report the phrase lists and the union"
+    )
     parser.add_argument("--bench-letters", type=int, default=10_000)
     args = parser.parse_args(argv)
 
     rows = read_rows(args.data)
-    result = evaluate(rows, args.language)
+    result = evaluate(rows, args.language, with_rules=args.with_rules)
     result["data"] = str(args.data)
     if args.bench:
         result["bench"] = bench([r["text"] for r in rows], args.language, args.bench_letters)
