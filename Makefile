@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help venv lock demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
+.PHONY: quality-eval help venv lock demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
 
 help:
 	@echo "make demo    - run Candor on SQLite with demo data, a Celery worker and beat"
@@ -94,6 +94,13 @@ deploy-check: $(STAMP)
 	CANDOR_HR_EMAIL=hr@acme.com \
 	DATABASE_URL=sqlite:///:memory: \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# The quality check's classifier: train it (seeded, byte for byte the committed model unless the
+# corpus changed), then print recall per category, false flags per job family and the misses on the
+# held-out sentences that training never sees (devtools/quality/README.md).
+quality-eval: $(STAMP)
+	$(PY) -m devtools.quality.train
+	$(PY) -m devtools.quality.evaluate --with-rules
 
 compose-check:
 	docker-compose config -q
