@@ -1,5 +1,5 @@
 from django import forms
-from django.conf import settings
+from django.conf import global_settings, settings
 
 from candidates.emails import tidy_email, validate_email_address
 from candidates.models import default_language
@@ -21,7 +21,14 @@ class EmailAddressField(forms.EmailField):
         return tidy_email(super().to_python(value))
 
 
+LANGUAGE_HELP = (
+    "Emails and pages are in English for now; this records the candidate's language for when "
+    "translations ship."
+)
+
+
 def language_choices():
+    """The languages offered: ``settings.LANGUAGES`` (a short list, config/settings/base.py)."""
     return list(settings.LANGUAGES)
 
 
@@ -31,7 +38,7 @@ class LanguageField(forms.ChoiceField):
         # Left out (an older form, a script): the site's language.
         kwargs.setdefault("required", False)
         kwargs.setdefault("initial", default_language)
-        kwargs.setdefault("help_text", "Letters and pages will be in this language once translated.")
+        kwargs.setdefault("help_text", LANGUAGE_HELP)
         kwargs.setdefault(
             "error_messages",
             {"invalid_choice": "“%(value)s” is not a language we offer. Choose one from the list."},
@@ -67,7 +74,16 @@ class CandidateForm(CandidateDetailsForm):
 
 
 class CandidateEditForm(CandidateDetailsForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A language recorded before the list was shortened is offered too, so that saving
+        # other details does not change it (``candidate_update`` checks a language only when
+        # it changes).
+        recorded = self.initial.get("language")
+        field = self.fields["language"]
+        if recorded and recorded not in dict(field.choices):
+            name = dict(global_settings.LANGUAGES).get(recorded, recorded)
+            field.choices = [*field.choices, (recorded, f"{name} (recorded earlier)")]
 
 
 class CandidateSearchForm(forms.Form):

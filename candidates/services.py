@@ -135,7 +135,8 @@ def candidate_update(*, candidate: Candidate, by, source: str = "hr", **changes)
         key = normalise_email(locked.email)
         if key and Candidate.objects.filter(email_key=key).exclude(pk=locked.pk).exists():
             raise _duplicate()
-    locked.full_clean(validate_constraints=False)
+    # A language recorded before settings.LANGUAGES was shortened stays until it is changed.
+    locked.full_clean(validate_constraints=False, exclude=None if "language" in changed else ["language"])
     try:
         with transaction.atomic():
             locked.save()
@@ -151,4 +152,27 @@ def candidate_update(*, candidate: Candidate, by, source: str = "hr", **changes)
         data={"fields": sorted(changed), "source": source},
     )
     hooks.candidate_updated(candidate=candidate, changed=changed)
+    return candidate
+
+
+@transaction.atomic
+def candidate_consent_record(*, candidate: Candidate, by, source: str = "hr") -> Candidate:
+    """Record, now, that the candidate agreed that we keep their details and contact them about
+    this and future roles (``Candidate.consent_given_at``), e.g. from a CSV import's consent
+    column (``source`` ``"import"``).
+
+    HR only. Idempotent: consent already on file keeps its date, and nothing is written or
+    audited. Refuses erased candidates. Audits ``candidate.consent_recorded`` with ``source``.
+    Updates ``candidate`` in place and returns it. Raises ValidationError.
+    """
+    if by is None or not roles.is_hr(by):
+        raise ValidationError({NON_FIELD_ERRORS: "Only HR can record a candidate's consent."})
+    locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if locked.erased:
+        raise ValidationError({NON_FIELD_ERRORS: ERASED})
+    if locked.consent_given_at is None:
+        locked.consent_given_at = timezone.now()
+        locked.save(update_fields=["consent_given_at", "updated_at"])
+        audit_record(actor=by, verb="candidate.consent_recorded", target=locked, data={"source": source})
+    candidate.consent_given_at = locked.consent_given_at
     return candidate

@@ -29,7 +29,7 @@ class FeedbackLetterAdmin(ReadOnlyAdmin):
     list_select_related = ("application__candidate", "application__job")
     # Only the letter's random public id (as in its Message-ID), never a name or an email.
     search_fields = ("=public_id",)
-    readonly_fields = ("public_id", "findings_count", "findings_checked_with")
+    readonly_fields = ("public_id", "check_key", "check_blocking", "check_advisory", "check_not_checked")
 
 
 @admin.register(ReapplyReminder, site=site)

@@ -36,6 +36,9 @@ class FeedbackConfig(AppConfig):
                 builder="feedback.portal.emails.build_reminder_message",
                 skip="feedback.portal.emails.reminder_skip_reason",
                 select_related=("candidate", "application__job"),
+                # Audited (reminder.sent / .failed / .unknown / .cancelled): HR sees and retries
+                # failed reminders on the letter queue page.
+                audit_prefix="reminder",
             )
         )
         register_kind(

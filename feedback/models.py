@@ -1,13 +1,16 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from feedback.placeholders import validate_template
 from outbox.models import Deliverable, DeliveryStatus
+
+# A letter template's text or HTML: a long letter with its layout fits many times over.
+TEMPLATE_BODY_MAX_LENGTH = 20_000
 
 
 class LetterTemplate(models.Model):
@@ -19,8 +22,12 @@ class LetterTemplate(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     subject = models.CharField(max_length=200)
-    body_text = models.TextField()
-    body_html = models.TextField()
+    body_text = models.TextField(
+        max_length=TEMPLATE_BODY_MAX_LENGTH, validators=[MaxLengthValidator(TEMPLATE_BODY_MAX_LENGTH)]
+    )
+    body_html = models.TextField(
+        max_length=TEMPLATE_BODY_MAX_LENGTH, validators=[MaxLengthValidator(TEMPLATE_BODY_MAX_LENGTH)]
+    )
     is_default = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -80,14 +87,18 @@ class FeedbackLetter(Deliverable):
     reapply_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # The quality check's result, kept so that the queue and bulk approval need not
-    # re-check every letter: the number of findings (null: not checked), and the
-    # fingerprint of the rules it was checked with (see letters.text_checker).
-    findings_count = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    # db_default: rows written around the ORM (bulk COPY of the bench seed) start "not checked".
-    findings_checked_with = models.CharField(
-        max_length=80, blank=True, default="", db_default="", editable=False
-    )
+    # The quality check's stored result, so that the queue and bulk approval need not check
+    # every letter again (feedback.letters.findings). ``check_key`` is a hash of everything
+    # the result depends on: subject, body, the decision's points, the candidate's names, the
+    # phrase lists' version, HR's active phrases, the classifier's model version and the
+    # languages checked. The result is used only while the key computed from the letter's
+    # *current* content is the same, so a change by any path (service, admin, raw SQL, a
+    # bulk load) is seen and the letter checked again. Empty key / null counts: not checked.
+    check_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    check_blocking = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    check_advisory = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Languages parts of the letter were not checked in ("German"), as the editor lists them.
+    check_not_checked = models.CharField(max_length=120, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["deadline", "id"]

@@ -7,6 +7,7 @@ specs or conversions, so a template cannot reach into Python objects, and an
 unknown name is refused when the template is saved, not when a letter is sent.
 """
 
+import re
 from string import Formatter
 
 from django.core.exceptions import ValidationError
@@ -112,7 +113,12 @@ def validate_placeholders(template: str, allowed: dict, *, required=()) -> None:
 
 
 def validate_template(*, subject: str, body_text: str, body_html: str) -> None:
-    """Raise ValidationError with one message per field that uses a wrong placeholder."""
+    """Raise ValidationError with one message per field that uses a wrong placeholder.
+
+    Besides unknown ``{names}``, merge fields of other tools are refused (``[First Name]``,
+    ``{{name}}``, ``%FIRSTNAME%``, ``<<name>>``, ``*|FNAME|*``...): Candor would not fill them
+    in, so every letter would show them (``foreign_merge_fields``).
+    """
     errors = {}
     for field, value, allowed, required in (
         ("subject", subject, SUBJECT_PLACEHOLDERS, ()),
@@ -121,10 +127,85 @@ def validate_template(*, subject: str, body_text: str, body_html: str) -> None:
     ):
         try:
             validate_placeholders(value or "", allowed, required=required)
+            validate_no_foreign_merge_fields(value or "")
         except PlaceholderError as exc:
             errors[field] = str(exc)
     if errors:
         raise ValidationError(errors)
+
+
+# -- Merge fields of other tools ------------------------------------------------------------
+#
+# A letter pasted from a mail-merge document, an ATS or a mailing tool can carry that tool's
+# placeholders, which nothing fills in here: the candidate would read "Dear [First Name],".
+# They are refused in templates and are a blocking finding of the quality check in letters.
+
+# Words a bracketed placeholder is made of ("[First Name]", "[CANDIDATE_NAME]", "[insert date]").
+_FIELD_WORDS = (
+    "name|first|last|full|surname|forename|given|candidate|applicant|recipient|contact|job|title|"
+    "position|role|vacancy|company|organisation|organization|employer|date|recruiter|hiring|"
+    "manager|sender|insert|interviewer|team|department|link|email|phone|signature|salary|"
+    "location|address|fname|lname|firstname|lastname|username"
+)
+_FOREIGN_PATTERNS = (
+    # {{name}}, {{ candidate.first_name }}, {{name | default}} (Jinja, Handlebars, Liquid)
+    r"\{\{\{?\s*[A-Za-z_][\w.]*(?:\s*\|\s*[\w\s:\"']*)?\s*\}\}\}?",
+    # *|FNAME|* (Mailchimp)
+    r"\*\|[A-Za-z_][\w:]*\|\*",
+    # %FIRSTNAME%, %first_name%, %%NAME%%
+    r"%%?[A-Za-z_][A-Za-z0-9_]*%%?",
+    # <<First Name>>, <<name>> and Word's «FirstName»
+    r"<<\s*[A-Za-z_][\w .]{0,40}?\s*>>",
+    r"\u00ab[A-Za-z_]\w{0,40}\u00bb",
+    # [[name]]
+    r"\[\[\s*[A-Za-z_][\w .]{0,40}?\s*\]\]",
+    # [First Name], [CANDIDATE_NAME], [insert name]: words of a placeholder, capitalised or
+    # starting with "insert"/"your"; "[sic]" or "[the team]" are left alone.
+    r"\[\s*(?:(?:insert|your|enter)\s+[A-Za-z_ ]{0,30}|(?=[^\]]*(?i:(?<![a-z])(?:"
+    + _FIELD_WORDS
+    + r")(?![a-z])))"
+    r"(?:[A-Z][A-Za-z]*|[A-Z_]+)(?:[ _](?:[A-Z][A-Za-z]*|[A-Z_]+|of|the)){0,4})\s*\]",
+    # ${name}, {!Contact.FirstName} (Salesforce)
+    r"\$\{[A-Za-z_][\w.]*\}",
+    r"\{![A-Za-z_][\w.]*\}",
+)
+_FOREIGN = re.compile("|".join(f"(?:{p})" for p in _FOREIGN_PATTERNS))
+# In a letter (where nothing is filled in any more) also Candor's own {name}.
+_SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*[A-Za-z_][\w.]*\s*\}(?!\})")
+
+
+def foreign_merge_fields(text: str, *, own_placeholders: bool = True) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of merge fields left in ``text``, in order, not overlapping.
+
+    ``own_placeholders=True`` (a letter, where nothing is filled in any more) also finds
+    Candor's own ``{name}``; a template passes False, since ``{job_title}`` is its syntax there
+    (and unknown names are refused by ``validate_placeholders``).
+    """
+    spans = [(m.start(), m.end()) for m in _FOREIGN.finditer(text)]
+    if own_placeholders:
+        spans += [(m.start(), m.end()) for m in _SINGLE_BRACES.finditer(text)]
+    spans.sort()
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def validate_no_foreign_merge_fields(template: str) -> None:
+    """Raise PlaceholderError naming the first merge field of another tool in a template."""
+    found = foreign_merge_fields(template, own_placeholders=False)
+    if found:
+        start, end = found[0]
+        shown = template[start:end]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise PlaceholderError(
+            f"{shown}{more} looks like a merge field from another tool. Candor does not fill it in, "
+            "so every letter would show it as written. Use the placeholders listed on this page, "
+            "such as {candidate_first_name}."
+        )
 
 
 def render(template: str, values: dict) -> str:

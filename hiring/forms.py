@@ -5,7 +5,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from core import roles
-from hiring.models import Decision, Job, Rating, Scorecard, Stage
+from hiring.models import (
+    GUIDANCE_MAX_LENGTH,
+    OVERRIDE_REASON_MAX_LENGTH,
+    Decision,
+    Job,
+    Rating,
+    Scorecard,
+    Stage,
+)
 
 User = get_user_model()
 
@@ -59,7 +67,10 @@ class StageForm(forms.Form):
 class CriterionForm(forms.Form):
     name = forms.CharField(max_length=120, label="Criterion")
     guidance = forms.CharField(
-        label="What good looks like", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="What good looks like",
+        required=False,
+        max_length=GUIDANCE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -68,7 +79,7 @@ class ApplicationOpenForm(forms.Form):
     override_reason = forms.CharField(
         label="Reason to open it before the candidate's reapply cool-down ends",
         required=False,
-        max_length=2000,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only needed when the candidate was not hired for this job and their cool-down "
         "has not ended. It is recorded.",
@@ -83,10 +94,12 @@ class InterviewAssignForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Optional; at most a year back and two years ahead.",
     )
     override_reason = forms.CharField(
         label="Reason to assign someone who interviewed this candidate before",
         required=False,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only needed when the interviewer met this candidate in an earlier application. "
         "It is recorded.",
@@ -185,4 +198,8 @@ PointFormSet = forms.formset_factory(PointForm, extra=0, max_num=30, absolute_ma
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, at most 1 MB, with a header row.")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="With a header row; comma, semicolon or tab separated; at most 1 MB and 5,000 rows "
+        "(see the file format above).",
+    )

@@ -1,8 +1,14 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+# Text limits that fit real use (a long job advert is ~10,000 characters); the forms show the
+# same limits, and the model refuses more in full_clean().
+DESCRIPTION_MAX_LENGTH = 20_000
+GUIDANCE_MAX_LENGTH = 2_000
+OVERRIDE_REASON_MAX_LENGTH = 2_000
 
 
 class Job(models.Model):
@@ -13,7 +19,9 @@ class Job(models.Model):
 
     title = models.CharField(max_length=200)
     team = models.CharField(max_length=120, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX_LENGTH, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)]
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     hiring_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,7 +86,12 @@ class Stage(models.Model):
 class Criterion(models.Model):
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=120)
-    guidance = models.TextField("what good looks like", blank=True)
+    guidance = models.TextField(
+        "what good looks like",
+        blank=True,
+        max_length=GUIDANCE_MAX_LENGTH,
+        validators=[MaxLengthValidator(GUIDANCE_MAX_LENGTH)],
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -156,7 +169,11 @@ class Interview(models.Model):
     )
     scheduled_at = models.DateTimeField(null=True, blank=True)
     # Set when HR assigns someone who interviewed this candidate before (audited).
-    panel_override_reason = models.TextField(blank=True)
+    panel_override_reason = models.TextField(
+        blank=True,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        validators=[MaxLengthValidator(OVERRIDE_REASON_MAX_LENGTH)],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("import/", imports.import_upload, name="import_upload"),
     path("import/confirm/", imports.import_confirm, name="import_confirm"),
+    path("import/candor-import-template.csv", imports.import_template, name="import_template"),
 ]

@@ -8,9 +8,11 @@ stuck in *sending* whose lease ran out (a worker died mid-send) go back to
 scheduled and are queued again; ``deliveries_recover`` (beat every 15 s) does only
 that, and re-queues claimed rows nobody took, for every kind.
 
-Every lease is compared and written on the DATABASE's clock (``Now()``), never a
-process's own: a worker whose clock runs ahead cannot think a live lease expired.
-docs/sending.md has the why.
+Every lease (``claimed_until``) is compared and written on the DATABASE's clock
+(``Now()``), never a process's own: a worker whose clock runs ahead cannot think a
+live lease expired. Due times (``send_after``) are compared with the process's clock
+(``timezone.now()``): a skewed clock only makes a row go a little early or late, never
+twice, and tests can travel in time. docs/sending.md has the why.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from outbox.kinds import KINDS, delivery_kind
 from outbox.models import DeliveryStatus
@@ -58,27 +61,31 @@ def db_lease() -> ExpressionWrapper:
     return db_time_in(settings.CANDOR_SEND_LEASE_SECONDS)
 
 
-def _now(now: datetime | None):
-    """``now`` if a caller gave one (tests travelling in time), else the database's ``NOW()``."""
+def _lease_now(now: datetime | None):
+    """What leases are compared with: ``now`` if a caller gave one, else the database's ``NOW()``."""
     return now if now is not None else Now()
+
+
+def _due_now(now: datetime | None) -> datetime:
+    """What due times are compared with: ``now`` if a caller gave one, else this process's clock."""
+    return now if now is not None else timezone.now()
 
 
 def deliveries_due_queryset(model: type[models.Model], now: datetime | None = None) -> models.QuerySet:
     """Scheduled rows whose time has come and that nobody holds (reads the partial *_due_idx index).
 
-    ``now``: default the database's clock.
+    ``now``: default this process's clock for ``send_after`` and the database's for the claim.
     """
-    now = _now(now)
     return (
-        model.objects.filter(status=DeliveryStatus.SCHEDULED, send_after__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        model.objects.filter(status=DeliveryStatus.SCHEDULED, send_after__lte=_due_now(now))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=_lease_now(now)))
         .order_by("send_after")
     )
 
 
 def deliveries_stuck_queryset(model: type[models.Model], now: datetime | None = None) -> models.QuerySet:
     """Rows left in *sending* by a worker that died: their lease has run out (database clock by default)."""
-    return model.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=_now(now)).order_by(
+    return model.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=_lease_now(now)).order_by(
         "claimed_until"
     )
 
@@ -86,11 +93,11 @@ def deliveries_stuck_queryset(model: type[models.Model], now: datetime | None = 
 def takeable(now: datetime | None = None) -> Q:
     """Rows a send may take: scheduled and due (whoever claimed them), or stuck in sending.
 
-    ``now``: default the database's clock (``NOW()``), so that every process agrees.
+    The lease of a row in sending is compared on the database's clock (``NOW()``), so
+    that every process agrees whose it is; ``now``, if given, stands for both clocks.
     """
-    now = _now(now)
-    return Q(status=DeliveryStatus.SCHEDULED, send_after__lte=now) | Q(
-        status=DeliveryStatus.SENDING, claimed_until__lt=now
+    return Q(status=DeliveryStatus.SCHEDULED, send_after__lte=_due_now(now)) | Q(
+        status=DeliveryStatus.SENDING, claimed_until__lt=_lease_now(now)
     )
 
 

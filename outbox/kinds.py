@@ -41,17 +41,20 @@ class DeliveryKind:
     - ``name``: the kind's name, given to the tasks and the sweep (``outbox_sweep_task(name)``).
     - ``model``: ``"app_label.Model"``, a concrete ``outbox.models.Deliverable`` with a
       ``status`` field taking ``DeliveryStatus`` values.
-    - ``builder(row) -> EmailMessage``: the message (the engine sets its Message-ID).
+    - ``builder(row) -> EmailMessage``: the message (the engine sets its Message-ID). Run
+      once per row: the engine stores the bytes on the first take and every later try
+      sends those (but for ``keep_bodies=False`` kinds, built again at each try).
     - ``skip(row) -> str``: a reason not to send it (the row is cancelled with it), or "".
     - ``select_related``: what the builder and skip hook read, loaded with the row.
     - ``prepare(rows)``: run once per chunk before building, to load what the builder
       would otherwise read row by row (no N+1 in a chunk).
-    - ``audit_prefix``: audit verbs ``<prefix>.sent``, ``.failed``, ``.cancelled``; None: no audit.
+    - ``audit_prefix``: audit verbs ``<prefix>.sent``, ``.failed``, ``.unknown``, ``.cancelled``;
+      None: no audit.
     - ``message_id_prefix``: what Message-IDs start with (default: the kind's name);
       see ``outbox.message_ids``.
     - ``keep_bodies``: store the text and HTML that went out on the row (``sent_text``,
-      ``sent_html``). False for messages that list many people (a staff digest):
-      only the subject is kept, so no name outlives its erasure in a copy.
+      ``sent_html``, and the bytes until it is sent). False for messages that list many
+      people (a staff digest): only the subject is kept, so no name outlives its erasure.
     """
 
     name: str

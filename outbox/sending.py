@@ -216,7 +216,9 @@ def retry_wait_seconds(attempt: int) -> float:
     return wait * random.uniform(0.5, 1.0)  # nosec B311 - jitter, not security
 
 
-def _wait_or_fail(spec: DeliveryKind, row, reason: str, *, quick: bool) -> tuple[str, float | None]:
+def _wait_or_fail(
+    spec: DeliveryKind, row, reason: str, *, quick: bool
+) -> tuple[str, float | None, float | None]:
     """A row this worker holds failed temporarily at try ``row.attempts``: make it wait, or fail it.
 
     - ``quick`` and ``attempts <= CANDOR_SEND_MAX_RETRIES``: it waits for the task's own
@@ -227,8 +229,9 @@ def _wait_or_fail(spec: DeliveryKind, row, reason: str, *, quick: bool) -> tuple
       ``retry_wait_seconds`` (countdown None) and the recovery sweep queues it then;
     - else it fails: "<reason> Gave up after n tries."
 
-    Returns (``Outcome.WAITING``, countdown or None), (``Outcome.FAILED``, None), or
-    (``Outcome.SKIPPED``, None) if the row was not ours any more.
+    Returns (outcome, countdown, wait): (``Outcome.WAITING``, the task's countdown or
+    None, seconds until the next try), (``Outcome.FAILED``, None, None), or
+    (``Outcome.SKIPPED``, None, None) if the row was not ours any more.
     """
     model = spec.model_class
     mine = rows_mine(model, [row])
@@ -241,21 +244,23 @@ def _wait_or_fail(spec: DeliveryKind, row, reason: str, *, quick: bool) -> tuple
     }
     if quick and attempt <= settings.CANDOR_SEND_MAX_RETRIES:
         countdown = _backoff(attempt)
-        changed = mine.update(claimed_until=db_time_in(countdown + lease), **waiting)
-        return (Outcome.WAITING if changed else Outcome.SKIPPED), countdown
+        if mine.update(claimed_until=db_time_in(countdown + lease), **waiting):
+            return Outcome.WAITING, countdown, countdown
+        return Outcome.SKIPPED, None, None
     hours = float(settings.CANDOR_SEND_RETRY_HOURS)
     if hours > 0:
         window = Q(failing_since__isnull=True) | Q(
             failing_since__gt=Now() - timedelta(hours=hours)  # type: ignore[operator]
         )
-        if mine.filter(window).update(claimed_until=db_time_in(retry_wait_seconds(attempt)), **waiting):
-            return Outcome.WAITING, None
+        wait = retry_wait_seconds(attempt)
+        if mine.filter(window).update(claimed_until=db_time_in(wait), **waiting):
+            return Outcome.WAITING, None, wait
     reason = f"{reason} Gave up after {attempt} tries."
     with transaction.atomic():
         changed = mine.update(status=DeliveryStatus.FAILED, last_error=reason[:2000], **SETTLED)
         if changed:
             row_audit(spec, row, "failed", reason)
-    return (Outcome.FAILED if changed else Outcome.SKIPPED), None
+    return (Outcome.FAILED if changed else Outcome.SKIPPED), None, None
 
 
 # -- one row -------------------------------------------------------------------
@@ -328,7 +333,7 @@ def delivery_send(*, kind: str, pk: int, last_try: bool = False, settled: list |
                     ):
                         row_audit(spec, row, "failed", reason)
                 return Outcome.FAILED
-            outcome, countdown = _wait_or_fail(spec, row, reason, quick=not last_try)
+            outcome, countdown, _wait = _wait_or_fail(spec, row, reason, quick=not last_try)
             if outcome == Outcome.WAITING:
                 raise TemporaryDeliveryError(reason, countdown=countdown) from exc
             return outcome
@@ -484,33 +489,45 @@ def _chunk_stop(
 ) -> None:
     """In one transaction: mark the sent rows sent, make failed rows wait (or fail), give untried rows back.
 
-    After commit, the failed rows that wait for the task's own retry are queued on
-    ``delivery_send_task`` and the untried rows as one new chunk, with back-off.
+    The untried rows wait as long as the failed ones: for the task's own retry
+    (after commit, the failed rows are queued on ``delivery_send_task`` and the
+    untried ones as one new chunk, with that back-off), or, when the failed rows
+    wait in the database (the server has been failing for a while), claimed for
+    the same wait, with no broker message: the recovery sweep queues them then.
+    A chunk that stopped for time or lease gives its rows back for a prompt retry.
     """
     if not (sent or retry or untried):
         return
     model = spec.model_class
     quick: list[tuple[int, float]] = []
+    waits: list[float] = []
     with transaction.atomic():
         rows_mark_sent(spec, sent)
         for row, reason in retry:
-            outcome, countdown = _wait_or_fail(spec, row, reason, quick=True)
+            outcome, countdown, wait = _wait_or_fail(spec, row, reason, quick=True)
             if outcome == Outcome.FAILED and outcomes is not None:
                 outcomes[row.pk] = Outcome.FAILED
-            if outcome == Outcome.WAITING and countdown is not None:
-                quick.append((row.pk, countdown))
-        untried_countdown = max((countdown for _pk, countdown in quick), default=_backoff(1))
+            if outcome == Outcome.WAITING:
+                if countdown is not None:
+                    quick.append((row.pk, countdown))
+                else:
+                    waits.append(wait)
+        lease = float(settings.CANDOR_SEND_LEASE_SECONDS)
+        if quick or not waits:
+            untried_countdown = max((countdown for _pk, countdown in quick), default=_backoff(1))
+            hold, publish_untried = untried_countdown + lease, bool(untried)
+        else:
+            untried_countdown, hold, publish_untried = 0.0, max(waits), False
         if untried:
             # Not tried: the attempt taken for them is given back.
             rows_mine(model, untried).update(
                 status=DeliveryStatus.SCHEDULED,
-                claimed_until=db_time_in(untried_countdown + float(settings.CANDOR_SEND_LEASE_SECONDS)),
+                claimed_until=db_time_in(hold),
                 attempts=models.F("attempts") - 1,
             )
-    if quick or untried:
-        transaction.on_commit(
-            partial(_queue_retries, spec.name, quick, [row.pk for row in untried], untried_countdown)
-        )
+    if quick or publish_untried:
+        queued = [row.pk for row in untried] if publish_untried else []
+        transaction.on_commit(partial(_queue_retries, spec.name, quick, queued, untried_countdown))
 
 
 def _queue_retries(

@@ -111,6 +111,20 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# The languages a candidate's language may be recorded as (HR's candidate form, the CSV import,
+# candidates.validators), instead of Django's list of about 90. Emails and pages are in English
+# for now; German, French and Spanish are to be translated first (docs/product.md, "In the
+# candidate's language"). Names in English, as HR reads them and the import accepts them.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pt", "Portuguese"),
+    ("pl", "Polish"),
+]
 USE_I18N = True
 USE_TZ = True
 # The organisation's time zone: the default send time ("next business morning")

@@ -381,8 +381,12 @@ class Seeder:
                 "override_reason",
                 "created_at",
                 "updated_at",
-                "findings_count",
-                "findings_checked_with",
+                # The quality check's stored result: empty (not checked), written explicitly since
+                # COPY applies no Django defaults; letters_store_findings() fills it in below.
+                "check_key",
+                "check_blocking",
+                "check_advisory",
+                "check_not_checked",
                 *DELIVERY_COLUMNS,
             ],
         )
@@ -621,6 +625,8 @@ class Seeder:
                 "",
                 decided_at,
                 approved_at or decided_at,
+                "",
+                None,
                 None,
                 "",
                 # Delivery columns.
@@ -735,7 +741,8 @@ def seed_applications(n: int, *, seed: int = 1, progress=None) -> dict:
             if progress:
                 progress(done, n)
     reset_sequences(_all_models())
-    # As drafting does: the quality check's count stored on each letter still to approve.
+    # As drafting does: the quality check's result stored (keyed by the content) on each letter
+    # still to approve.
     from feedback.letters.findings import letters_store_findings
 
     letters_store_findings()

@@ -54,6 +54,24 @@ def test_seed_demo_twice_reuses_what_exists():
     assert counts == (Candidate.objects.count(), Application.objects.count(), FeedbackLetter.objects.count())
 
 
+@pytest.mark.django_db
+def test_seed_demo_prints_the_page_of_every_letter_it_sent_and_counts_the_scheduled_one():
+    """It said it printed the links of the letters it sent, and printed 3 of the 4."""
+    from feedback.links import read_token
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    printed = {read_token("letter", token) for token in re.findall(r"/c/([^/\s]+)/", text)}
+    sent = set(
+        FeedbackLetter.objects.filter(status=FeedbackLetter.Status.SENT).values_list("public_id", flat=True)
+    )
+    assert len(sent) == 4
+    assert printed == sent
+    assert "Candidate pages of the 4 letters sent so far (what each email links to):" in text
+    assert "1 more letter is scheduled, not listed: the worker sends it at its send time." in text
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

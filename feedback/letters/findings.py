@@ -1,20 +1,38 @@
-"""The quality check of a letter: its findings, and the count stored on the letter.
+"""The quality check of a letter: its findings, and the result stored on the letter.
 
-A letter's findings are those of its subject and body (built-in phrases plus
-HR's own, the ``Phrase`` table) and of its decision's points (a missing
-observation or suggestion). The count is stored on the letter with the
-fingerprint of the rules it was checked with, so the queue and bulk approval
-can trust it only while the rules are the same.
+A letter's findings are those of its subject and body (``feedback.quality.check``: the phrase
+lists with HR's own phrases, the sentence classifier, leftover merge fields and broken
+greetings, and parts in a language the check does not read) and of its decision's points (a
+missing observation or suggestion; wording problems in a point show up in the body, which
+quotes it).
+
+**The stored result can never be stale.** The letter keeps the number of blocking and advisory
+findings and the languages not checked (``check_blocking``, ``check_advisory``,
+``check_not_checked``), with ``check_key``: a hash of everything the result depends on, which
+is the letter's subject and body, its decision's points, the candidate's names (the greeting
+and "Rosa's accent"), and the check's fingerprint (the code's version, the phrase lists'
+version, HR's active phrases, the classifier's model version and the languages covered).
+Whoever reads a stored result (the queue, bulk approval) first computes the key from the
+letter's *current* content, read from the database, and uses the stored counts only if the
+keys are equal; otherwise the letter is checked again (in batch, the classifier seeing every
+sentence at once) and the result stored. So a change by any path (a service, the admin, raw
+SQL, a bulk load, a new phrase, a new model) is seen. The editor always checks afresh, with
+the same inputs, so the queue's column and the editor always agree.
 """
 
+from __future__ import annotations
+
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from feedback.models import FeedbackLetter
+from feedback.quality import check as quality_check
 from feedback.quality import rules as quality
+from feedback.quality.check import Addressee
 from hiring.models import FeedbackPoint
 
 POINT_CATEGORIES = ("no_observation", "no_suggestion")
@@ -23,13 +41,53 @@ CATEGORY_LABELS = {
     "personal_attribute": "Personal attribute",
     "no_observation": "No observation",
     "no_suggestion": "No suggestion",
+    "merge_field": "Leftover merge field",
+    "not_checked": "Not checked",
 }
+# Bump when what a letter's key covers changes.
+KEY_VERSION = "letter-key-1"
+MAX_STORED = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class PointText:
+    """A feedback point as the check reads it."""
+
+    pk: int | None
+    criterion: str
+    observation: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class LetterInput:
+    """Everything a letter's check reads: the same for the editor, the queue and bulk approval."""
+
+    subject: str
+    body: str
+    points: tuple[PointText, ...] = ()
+    addressee: Addressee = field(default_factory=Addressee)
+    pk: int | None = None
 
 
 @dataclass(frozen=True)
 class PointFinding:
-    point: FeedbackPoint
+    point: PointText
     finding: quality.Finding
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """What the queue shows of a letter's check; equal to the editor's counts."""
+
+    blocking: int
+    advisory: int
+    not_checked: str = ""  # "German" / "German, French": languages parts were not checked in
+
+    @property
+    def clean(self) -> bool:
+        """Nothing blocks approval (advisory findings may remain)."""
+        return self.blocking == 0
 
 
 @dataclass
@@ -37,6 +95,30 @@ class LetterFindings:
     subject: list = field(default_factory=list)
     body: list = field(default_factory=list)
     points: list = field(default_factory=list)  # PointFinding
+    key: str = ""
+
+    def all(self) -> list[quality.Finding]:
+        return self.subject + self.body + [p.finding for p in self.points]
+
+    @property
+    def blocking(self) -> list[quality.Finding]:
+        return [f for f in self.all() if f.blocking]
+
+    @property
+    def advisory(self) -> list[quality.Finding]:
+        return [f for f in self.all() if not f.blocking]
+
+    @property
+    def not_checked(self) -> list[str]:
+        """Languages parts of the letter were not checked in ("German")."""
+        return quality_check.not_checked(self.subject + self.body)
+
+    def summary(self) -> CheckSummary:
+        return CheckSummary(
+            blocking=min(len(self.blocking), MAX_STORED),
+            advisory=min(len(self.advisory), MAX_STORED),
+            not_checked=", ".join(self.not_checked)[:120],
+        )
 
     def __len__(self) -> int:
         return len(self.subject) + len(self.body) + len(self.points)
@@ -45,139 +127,241 @@ class LetterFindings:
         return len(self) > 0
 
     def listing(self) -> list[dict]:
-        """Every finding with where it is, for pages: subject, letter, or a point of the decision."""
+        """Every finding with where it is, blocking ones first: subject, letter, or a point."""
         rows = [{"where": "Subject", "finding": f} for f in self.subject]
         rows += [{"where": "Letter", "finding": f} for f in self.body]
-        rows += [{"where": f"Point on {p.point.criterion.name}", "finding": p.finding} for p in self.points]
+        rows += [{"where": f"Point on {p.point.criterion}", "finding": p.finding} for p in self.points]
         for row in rows:
             row["label"] = CATEGORY_LABELS.get(row["finding"].category, row["finding"].category)
-        return rows
+            row["advisory"] = not row["finding"].blocking
+        return sorted(rows, key=lambda row: row["advisory"])
 
     def categories(self) -> list[str]:
-        found = [f.category for f in self.subject + self.body] + [p.finding.category for p in self.points]
-        return sorted(set(found))
+        return sorted({f.category for f in self.blocking})
 
 
-class TextChecker:
-    """The check used for letters: built-in phrases plus HR's own (the Phrase table).
+class LetterChecker:
+    """The check used for letters, loaded once (HR's phrases: one query; the model: once per
+    process). Reuse it for many letters: ``check`` batches the classifier over all of them.
 
-    Loads HR's phrases once (one query), so that checking many letters costs no
-    query per letter. ``fingerprint`` names the rule set: a stored findings count
-    is current when it was checked with the same fingerprint.
+    ``fingerprint`` names the rules, model and languages; ``key(input)`` a letter's content
+    under them.
     """
 
-    def __init__(self):
-        self.rules = quality.rules_from_db()
-        digest = hashlib.sha256(
-            "\n".join(f"{rule.name}\t{rule.category}\t{rule.pattern}" for rule in self.rules).encode()
-        ).hexdigest()[:32]
-        self.fingerprint = f"{quality.phrases_version()}:{digest}"[:80]
+    def __init__(self, checker: quality_check.Checker | None = None):
+        self.checker = checker or quality_check.Checker()
 
-    def __call__(self, text: str) -> list:
-        return quality.check_text(text, extra_rules=self.rules)
+    @property
+    def rules(self):
+        return self.checker.extra_rules
+
+    @property
+    def fingerprint(self) -> str:
+        return self.checker.fingerprint
+
+    def __call__(self, text: str, *, addressee: Addressee | None = None) -> list:
+        """The findings of one text (a letter's subject or body)."""
+        return self.checker.check_text(text, addressee=addressee)
+
+    def key(self, letter: LetterInput) -> str:
+        """A hash (64 hex digits) of the letter's content and of this checker's fingerprint."""
+        digest = hashlib.sha256()
+        parts = [KEY_VERSION, self.fingerprint, letter.subject, letter.body]
+        parts += [letter.addressee.name, letter.addressee.preferred_name]
+        for point in letter.points:
+            parts += [str(point.pk), point.observation, point.suggestion]
+        for part in parts:
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x1e")
+        return digest.hexdigest()
+
+    def check(self, letters: Sequence[LetterInput]) -> list[LetterFindings]:
+        """The findings of each letter, in order; subjects and bodies go through the check together."""
+        texts, addressees = [], []
+        for letter in letters:
+            texts += [letter.subject, letter.body]
+            addressees += [letter.addressee, letter.addressee]
+        found = self.checker.check_texts(texts, addressees=addressees)
+        out = []
+        for i, letter in enumerate(letters):
+            out.append(
+                LetterFindings(
+                    subject=found[2 * i],
+                    body=found[2 * i + 1],
+                    points=self._point_findings(letter),
+                    key=self.key(letter),
+                )
+            )
+        return out
+
+    def _point_findings(self, letter: LetterInput) -> list[PointFinding]:
+        found = []
+        names = letter.addressee.names
+        for point in letter.points:
+            result = quality.check_point(
+                point.observation, point.suggestion, extra_rules=self.rules, names=names
+            )
+            for finding in result.get("observation", []) + result.get("suggestion", []):
+                # Wording problems in a point show up in the letter body; here only a missing
+                # observation or suggestion counts.
+                if finding.category in POINT_CATEGORIES:
+                    found.append(PointFinding(point=point, finding=finding))
+        return found
 
 
-def text_checker() -> TextChecker:
-    return TextChecker()
+def text_checker() -> LetterChecker:
+    """A letter checker with the current rules (one query for HR's phrases)."""
+    return LetterChecker()
 
 
-def text_findings(*, subject: str, body: str, check: Callable[[str], list] | None = None):
-    check = check or text_checker()
-    return check(subject), check(body)
+def _point_texts(points: Iterable[FeedbackPoint]) -> tuple[PointText, ...]:
+    ordered = sorted(points, key=lambda p: (p.position, p.pk or 0))
+    return tuple(PointText(p.pk, p.criterion.name, p.observation, p.suggestion) for p in ordered)
 
 
-def point_findings(points: Iterable[FeedbackPoint]) -> list[PointFinding]:
-    found = []
-    for point in points:
-        result = quality.check_point(point.observation, point.suggestion)
-        for finding in result.get("observation", []) + result.get("suggestion", []):
-            # Wording problems in a point show up in the letter body; here only
-            # a missing observation or suggestion counts.
-            if finding.category in POINT_CATEGORIES:
-                found.append(PointFinding(point=point, finding=finding))
-    return found
+def letter_input(
+    letter: FeedbackLetter, *, subject: str | None = None, body: str | None = None
+) -> LetterInput:
+    """What the check reads of a loaded letter (its points and candidate are read if not loaded);
+    ``subject`` / ``body``: unsaved text to check instead of the saved one."""
+    candidate = letter.application.candidate
+    points = letter.decision.points.select_related("criterion") if letter.decision_id else ()
+    return LetterInput(
+        subject=letter.subject if subject is None else subject,
+        body=letter.body if body is None else body,
+        points=_point_texts(points),
+        addressee=Addressee.of(candidate),
+        pk=letter.pk,
+    )
 
 
 def letter_findings(
-    *, letter: FeedbackLetter, check: Callable[[str], list] | None = None, subject=None, body=None
+    *, letter: FeedbackLetter, check: LetterChecker | None = None, subject=None, body=None
 ) -> LetterFindings:
     """Findings in the subject and body (or the given unsaved text), and in the decision's points."""
-    subject_found, body_found = text_findings(
-        subject=letter.subject if subject is None else subject,
-        body=letter.body if body is None else body,
-        check=check,
-    )
-    return LetterFindings(
-        subject=subject_found,
-        body=body_found,
-        points=point_findings(letter.decision.points.all()),
-    )
+    check = check or text_checker()
+    return check.check([letter_input(letter, subject=subject, body=body)])[0]
 
 
-MAX_STORED_FINDINGS = 32767
+def store_findings(
+    letter: FeedbackLetter, findings: LetterFindings, check: LetterChecker | None = None
+) -> None:
+    """Keep the result of the check on the letter (saved by the caller), keyed by its content."""
+    summary = findings.summary()
+    letter.check_key = findings.key
+    letter.check_blocking = summary.blocking
+    letter.check_advisory = summary.advisory
+    letter.check_not_checked = summary.not_checked
 
 
-def store_findings(letter: FeedbackLetter, findings: LetterFindings, check: TextChecker) -> None:
-    """Keep the result of the check on the letter (saved by the caller)."""
-    letter.findings_count = min(len(findings), MAX_STORED_FINDINGS)
-    letter.findings_checked_with = check.fingerprint
+STORED_FIELDS = ["check_key", "check_blocking", "check_advisory", "check_not_checked"]
 
 
-def stored_findings_count(letter: FeedbackLetter, check: TextChecker) -> int | None:
-    """The stored number of findings if it was checked with the current rules, else None."""
-    if letter.findings_count is None or letter.findings_checked_with != check.fingerprint:
+def stored_summary(letter: FeedbackLetter, key: str) -> CheckSummary | None:
+    """The stored result if it was computed for exactly this content and rules (``key``), else None."""
+    if not letter.check_key or letter.check_key != key or letter.check_blocking is None:
         return None
-    return letter.findings_count
+    return CheckSummary(
+        blocking=letter.check_blocking,
+        advisory=letter.check_advisory or 0,
+        not_checked=letter.check_not_checked,
+    )
 
 
-def letters_findings_counts(*, letters: Iterable[FeedbackLetter], check: TextChecker) -> dict[int, int]:
-    """Findings counts of many letters: stored ones where current, the others checked and stored.
+def points_by_decision(decision_ids: Sequence[int]) -> dict[int, tuple[PointText, ...]]:
+    """The points of these decisions as the check reads them, in one query (none for no ids)."""
+    points: dict[int, list[PointText]] = {}
+    if decision_ids:
+        for decision_id, pk, criterion, observation, suggestion in (
+            FeedbackPoint.objects.filter(decision_id__in=list(decision_ids))
+            .order_by("decision_id", "position", "id")
+            .values_list("decision_id", "pk", "criterion__name", "observation", "suggestion")
+        ):
+            points.setdefault(decision_id, []).append(PointText(pk, criterion, observation, suggestion))
+    return {decision_id: tuple(found) for decision_id, found in points.items()}
 
-    The letters need only ``findings_count`` and ``findings_checked_with`` loaded;
-    the stale ones are read again with their text and points in a fixed number of
-    queries, and their counts saved with one UPDATE (a cache of the check, not a
-    change anyone sees).
-    """
-    counts: dict[int, int] = {}
-    stale: list[int] = []
-    for letter in letters:
-        count = stored_findings_count(letter, check)
-        if count is None:
-            stale.append(letter.pk)
-        else:
-            counts[letter.pk] = count
-    if stale:
-        fresh = list(
-            FeedbackLetter.objects.filter(pk__in=stale)
-            .select_related("decision")
-            .only("id", "subject", "body", "decision__id", "findings_count", "findings_checked_with")
-            .prefetch_related("decision__points")
+
+def letters_inputs(letters: QuerySet[FeedbackLetter]) -> dict[int, LetterInput]:
+    """The current content of these letters, read from the database in two queries (the letters
+    with their candidates' names, then their points), whatever the objects in memory say."""
+    rows = list(
+        letters.order_by().values_list(
+            "pk",
+            "subject",
+            "body",
+            "decision_id",
+            "application__candidate__name",
+            "application__candidate__preferred_name",
         )
-        for letter in fresh:
-            store_findings(letter, letter_findings(letter=letter, check=check), check)
-            counts[letter.pk] = letter.findings_count
-        FeedbackLetter.objects.bulk_update(fresh, ["findings_count", "findings_checked_with"])
-    return counts
+    )
+    points = points_by_decision([row[3] for row in rows])
+    return {
+        pk: LetterInput(
+            subject=subject,
+            body=body,
+            points=tuple(points.get(decision_id, ())),
+            addressee=Addressee(name=name or "", preferred_name=preferred or ""),
+            pk=pk,
+        )
+        for pk, subject, body, decision_id, name, preferred in rows
+    }
+
+
+def letters_check_summaries(
+    *, letters: Iterable[FeedbackLetter], check: LetterChecker, inputs: dict[int, LetterInput] | None = None
+) -> tuple[dict[int, CheckSummary], dict[int, LetterInput]]:
+    """The check's summary of each letter, from its *current* content: the stored result where
+    its key matches, the others checked now (in one batch) and their results stored with one
+    bulk UPDATE (a cache of the check, not a change anyone sees).
+
+    ``letters`` need their stored fields loaded (``STORED_FIELDS``); their current content is
+    read again (``letters_inputs``) unless ``inputs`` gives it. Returns ({pk: summary}, the
+    inputs used).
+    """
+    letters = list(letters)
+    if inputs is None:
+        inputs = letters_inputs(FeedbackLetter.objects.filter(pk__in=[letter.pk for letter in letters]))
+    summaries: dict[int, CheckSummary] = {}
+    stale: list[FeedbackLetter] = []
+    for letter in letters:
+        current = inputs.get(letter.pk)
+        if current is None:
+            continue
+        summary = stored_summary(letter, check.key(current))
+        if summary is None:
+            stale.append(letter)
+        else:
+            summaries[letter.pk] = summary
+    if stale:
+        results = check.check([inputs[letter.pk] for letter in stale])
+        for letter, findings in zip(stale, results, strict=True):
+            store_findings(letter, findings)
+            summaries[letter.pk] = findings.summary()
+        FeedbackLetter.objects.bulk_update(stale, STORED_FIELDS, batch_size=500)
+    return summaries, inputs
 
 
 def letters_store_findings(*, batch_size: int = 500) -> int:
-    """Check every editable letter whose stored findings count is missing or stale; return how many.
+    """Check every letter still to approve whose stored result is missing or stale; return how many.
 
-    For letters from before the count was stored (or after HR changed the phrase
-    list), so that the queue and bulk approval find it ready. Each batch is its own
-    transaction.
+    For letters from before the result was stored, or changed around the services (a bulk
+    load, raw SQL), or after HR changed the phrase list or the model changed, so that the
+    queue and bulk approval find it ready. Each batch is its own transaction.
     """
     check = text_checker()
-    stale = FeedbackLetter.objects.filter(status__in=FeedbackLetter.EDITABLE).exclude(
-        findings_count__isnull=False, findings_checked_with=check.fingerprint
-    )
+    editable = FeedbackLetter.objects.filter(status__in=FeedbackLetter.EDITABLE)
     done = 0
     last = 0
     while True:
-        ids = list(stale.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
+        batch = list(editable.filter(pk__gt=last).order_by("pk").only("pk", *STORED_FIELDS)[:batch_size])
+        if not batch:
             return done
         with transaction.atomic():
-            # Unsaved stand-ins without a count: each is read with its text and checked.
-            done += len(letters_findings_counts(letters=[FeedbackLetter(pk=pk) for pk in ids], check=check))
-        last = ids[-1]
+            inputs = letters_inputs(FeedbackLetter.objects.filter(pk__in=[letter.pk for letter in batch]))
+            stale = [
+                letter for letter in batch if stored_summary(letter, check.key(inputs[letter.pk])) is None
+            ]
+            if stale:
+                letters_check_summaries(letters=stale, check=check, inputs=inputs)
+            done += len(stale)
+        last = batch[-1].pk

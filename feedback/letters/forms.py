@@ -49,8 +49,20 @@ class LetterApproveForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Only needed while the quality check still finds something. It is kept in the audit trail.",
+        help_text="Only needed while the quality check still finds something that blocks approval "
+        "(advisory notes never do). It is kept in the audit trail.",
     )
+    # The editor's text, posted with the approval (the approve button belongs to the editor's
+    # form): what is on the screen is what gets approved. Not rendered here.
+    subject = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
+    body = forms.CharField(max_length=20000, required=False, strip=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The approve button belongs to the editor's form (id "letter-form"), so the text on the
+        # screen is posted with the approval; these fields join that form from where they are.
+        for name in ("when", "send_at", "override_reason"):
+            self.fields[name].widget.attrs["form"] = "letter-form"
 
     def clean(self):
         data = super().clean()

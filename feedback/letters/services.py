@@ -2,8 +2,10 @@
 
 Statuses: a no-hire drafts a letter (``draft``); HR saves edits (``in_review``);
 approval schedules it (``scheduled`` with ``send_after``); the sending sweep
-takes it from there (``sending`` → ``sent`` or ``failed``). Cancelling puts a
-scheduled letter back in review; retrying puts a failed one back in the queue.
+takes it from there (``sending`` → ``sent``, ``failed`` or ``unknown``). Cancelling puts a
+scheduled letter back in review; retrying puts a failed one back in the queue, and an
+unknown one once HR confirmed it did not arrive (``reminder_retry`` does the same for
+reapply reminders).
 
 Every service that takes ``by`` acts for HR only (``selectors.can_review_letters``)
 and raises ``PermissionDenied`` for anyone else. The quality check of a letter
@@ -24,17 +26,21 @@ from core.dates import business_deadline, next_business_morning
 from core.text import one_line
 from feedback import placeholders
 from feedback.letters.findings import (
+    STORED_FIELDS,
     LetterFindings,
+    LetterInput,
     letter_findings,
-    letters_findings_counts,
+    letters_check_summaries,
+    points_by_decision,
     store_findings,
-    stored_findings_count,
     text_checker,
 )
 from feedback.letters.progress import application_progress, human_date, reapply_day, reapply_on
 from feedback.letters.selectors import can_review_letters
-from feedback.models import FeedbackLetter, LetterTemplate
+from feedback.models import FeedbackLetter, LetterTemplate, ReapplyReminder
+from feedback.quality.check import Addressee
 from hiring.models import Decision, FeedbackPoint
+from outbox.models import DeliveryStatus
 from outbox.services import DeliveryStateError, delivery_message_id, delivery_retry
 
 
@@ -43,13 +49,16 @@ class LetterStateError(Exception):
 
 
 class LetterFindingsError(Exception):
-    """Approval refused: the quality check found problems and no override reason was given."""
+    """Approval refused: the quality check found problems that block approval and no override
+    reason was given. ``saved_edits``: the text on HR's screen was saved before the check."""
 
-    def __init__(self, findings: LetterFindings):
+    def __init__(self, findings: LetterFindings, *, saved_edits: bool = False):
         self.findings = findings
-        count = len(findings)
+        self.saved_edits = saved_edits
+        count = len(findings.blocking)
+        saved = "Your edits were saved, but the letter was not approved. " if saved_edits else ""
         super().__init__(
-            f"The quality check found {count} problem{'s' if count != 1 else ''}. "
+            f"{saved}The quality check found {count} problem{'s' if count != 1 else ''}. "
             "Fix the letter, or approve it with a written reason for overriding the check."
         )
 
@@ -159,8 +168,7 @@ def letter_draft(*, decision: Decision) -> FeedbackLetter:
         reapply_on=reapply_on(decision=decision),
     )
     letter.message_id = letter_message_id(letter)
-    check = text_checker()
-    store_findings(letter, letter_findings(letter=letter, check=check), check)
+    store_findings(letter, letter_findings(letter=letter))
     letter.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -214,10 +222,9 @@ def letter_edit(*, letter: FeedbackLetter, by, subject: str, body: str) -> Feedb
     _refuse_unless_editable(current, "edited")
     before = current.status
     current.subject = one_line(subject)
-    current.body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    current.body = _body_text(body)
     current.status = FeedbackLetter.Status.IN_REVIEW
-    check = text_checker()
-    store_findings(current, letter_findings(letter=current, check=check), check)
+    store_findings(current, letter_findings(letter=current))
     current.full_clean(validate_unique=False, validate_constraints=False)
     current.save()
     audit_record(actor=by, verb="letter.edited", target=current, data={"from_status": before})
@@ -249,22 +256,54 @@ def _send_time(send_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     return send_at
 
 
-@transaction.atomic
-def letter_approve(
-    *, letter: FeedbackLetter, by, send_at: dt.datetime | None = None, override_reason: str = ""
-) -> FeedbackLetter:
-    """Approve and schedule a letter; blocked while findings remain unless a reason is written.
+def _body_text(body: str) -> str:
+    """The letter's text as it is stored: Unix line ends, no surrounding blank space."""
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
 
-    ``send_at``: an aware datetime in the future, default the next business morning
+
+def letter_approve(
+    *,
+    letter: FeedbackLetter,
+    by,
+    send_at: dt.datetime | None = None,
+    override_reason: str = "",
+    subject: str | None = None,
+    body: str | None = None,
+) -> FeedbackLetter:
+    """Approve and schedule a letter; blocked while blocking findings remain unless a reason is written.
+
+    ``subject`` / ``body``: the text on HR's screen, when the approval comes from the editor.
+    If it differs from the saved text it is saved first (``letter_edit``: audited, the letter
+    goes in review), then checked and approved: approval approves what HR sees, and edits are
+    never dropped (they stay saved when the approval is refused). ``send_at``: an aware
+    datetime in the future, default the next business morning
     (``core.dates.next_business_morning``: weekends, public holidays and closure days
     skipped). Approval fixes the letter's reapply date (``reapply_on``: the decision's
     date plus the job's cool-down now, in calendar days); if the cool-down changed since
-    the letter was drafted, the date in its text is brought in line. Raises
-    PermissionDenied unless ``by`` is HR, LetterFindingsError when the check finds
-    problems and ``override_reason`` is empty, LetterStateError in the wrong state or for
-    a bad ``send_at``.
+    the letter was drafted, the date in its text is brought in line. Advisory findings
+    (``Finding.blocking`` false) never block. Raises PermissionDenied unless ``by`` is HR,
+    LetterFindingsError when the check finds blocking problems and ``override_reason`` is
+    empty (``saved_edits`` tells whether the screen's text was saved), LetterStateError in
+    the wrong state or for a bad ``send_at``.
     """
     _require_reviewer(by, "approve letters")
+    saved_edits = False
+    if subject is not None or body is not None:
+        stored = FeedbackLetter.objects.get(pk=letter.pk)
+        new_subject = stored.subject if subject is None else one_line(subject)
+        new_body = stored.body if body is None else _body_text(body)
+        if (new_subject, new_body) != (stored.subject, stored.body):
+            letter = letter_edit(letter=letter, by=by, subject=new_subject, body=new_body)
+            saved_edits = True
+    return _letter_approve(
+        letter=letter, by=by, send_at=send_at, override_reason=override_reason, saved_edits=saved_edits
+    )
+
+
+@transaction.atomic
+def _letter_approve(
+    *, letter: FeedbackLetter, by, send_at: dt.datetime | None, override_reason: str, saved_edits: bool
+) -> FeedbackLetter:
     now = timezone.now()
     current = _locked(letter)
     _refuse_unless_editable(current, "approved")
@@ -275,17 +314,17 @@ def letter_approve(
     )
     current.reapply_on = fixed
     reason = override_reason.strip()
-    # Always checked afresh here: the stored count only spares the queue and bulk approval.
-    check = text_checker()
-    findings = letter_findings(letter=current, check=check)
-    if findings and not reason:
-        raise LetterFindingsError(findings)
-    store_findings(current, findings, check)
+    # Always checked afresh here: the stored result only spares the queue and bulk approval.
+    findings = letter_findings(letter=current)
+    blocking = findings.blocking
+    if blocking and not reason:
+        raise LetterFindingsError(findings, saved_edits=saved_edits)
+    store_findings(current, findings)
     current.status = FeedbackLetter.Status.SCHEDULED
     current.send_after = due
     current.approved_by = by
     current.approved_at = now
-    current.override_reason = reason if findings else ""
+    current.override_reason = reason if blocking else ""
     current.attempts = 0
     current.last_error = ""
     current.claimed_until = None
@@ -293,13 +332,13 @@ def letter_approve(
         current.message_id = letter_message_id(current)
     current.full_clean(validate_unique=False, validate_constraints=False)
     current.save()
-    if findings:
+    if blocking:
         audit_record(
             actor=by,
             verb="letter.override",
             target=current,
             reason=reason,
-            data={"findings": len(findings), "categories": findings.categories()},
+            data={"findings": len(blocking), "categories": findings.categories()},
         )
     audit_record(actor=by, verb="letter.approved", target=current)
     audit_record(actor=by, verb="letter.scheduled", target=current, data={"send_after": due.isoformat()})
@@ -324,32 +363,14 @@ def _audit_approved_in_bulk(*, approved_at: dt.datetime, actor, due: dt.datetime
     )
 
 
-def _fix_reapply_dates_in_bulk(*, rows: list[FeedbackLetter], approved: list[int]) -> Case:
-    """The reapply date of each approved letter, as one CASE for the approval's UPDATE.
-
-    Computed in one pass over ``rows`` (which carry ``bulk_decided_at`` and
-    ``bulk_cooldown_days``), one WHEN per distinct date. Letters whose text was drafted
-    with another date (the cool-down changed since) get their text brought in line:
-    one SELECT and one bulk UPDATE for all of them, none when there are none.
-    """
-    wanted = set(approved)
+def _reapply_dates_case(fixed: dict[int, dt.date]) -> Case:
+    """The reapply date of each approved letter (``{id: date}``), as one CASE for the approval's
+    UPDATE: one WHEN per distinct date."""
     by_date: dict[dt.date, list[int]] = {}
-    restate: dict[int, tuple[dt.date, dt.date]] = {}
-    for row in rows:
-        if row.pk not in wanted:
-            continue
-        fixed = reapply_day(decided_at=row.bulk_decided_at, cooldown_days=row.bulk_cooldown_days)
-        by_date.setdefault(fixed, []).append(row.pk)
-        if row.reapply_on is not None and row.reapply_on != fixed:
-            restate[row.pk] = (row.reapply_on, fixed)
-    if restate:
-        texts = list(FeedbackLetter.objects.filter(pk__in=restate).only("id", "subject", "body"))
-        for letter in texts:
-            drafted, fixed = restate[letter.pk]
-            letter.subject, letter.body = _restate_reapply_date(letter.subject, letter.body, drafted, fixed)
-        FeedbackLetter.objects.bulk_update(texts, ["subject", "body"], batch_size=500)
+    for pk, day in fixed.items():
+        by_date.setdefault(day, []).append(pk)
     return Case(
-        *(When(pk__in=pks, then=Value(day)) for day, pks in sorted(by_date.items())),
+        *(When(pk__in=sorted(pks), then=Value(day)) for day, pks in sorted(by_date.items())),
         default=F("reapply_on"),
         output_field=DateField(),
     )
@@ -363,16 +384,21 @@ def letters_bulk_approve(
     by,
     send_at: dt.datetime | None = None,
 ) -> tuple[list[int], dict[int, str]]:
-    """Approve many letters in one go: those without findings are scheduled, the others reported.
+    """Approve many letters in one go: those whose current text is clean are scheduled, the
+    others reported.
 
-    Either the given ``letter_ids`` or, with ``all_in_review``, every letter in review.
-    A letter whose stored findings count is 0 under the current rules is approved
-    without checking it again; the others are read with their points and checked.
-    Then one UPDATE and bulk-created audit events: the number of queries does not
-    grow with the number of letters (bar one audit INSERT per 1,000 rows). The UPDATE
-    fixes each letter's reapply date (as ``letter_approve`` does), computed in one pass
-    from values read with the letters; the default send time is the next business
-    morning (``core.dates.next_business_morning``).
+    Either the given ``letter_ids`` or, with ``all_in_review``, every letter in review. Each
+    letter is read as it is now (subject, body, its decision's points, the candidate's names;
+    with the reapply date its approval fixes, as ``letter_approve`` does) and its stored
+    check result is used only if its key matches that content and the current rules
+    (``feedback.letters.findings``): a letter changed by any path since it was last checked
+    (a service, the admin, raw SQL, a bulk load) is checked again, all of those in one batch.
+    Only letters without a blocking finding are approved (advisory findings do not block;
+    an override needs a reason, given on the letter's own page). Then one UPDATE and
+    bulk-created audit events: the number of queries does not grow with the number of
+    letters (bar one UPDATE per 500 letters checked again or whose date is restated, and one
+    audit INSERT per 1,000 rows). The default send time is the next business morning
+    (``core.dates.next_business_morning``).
 
     Returns (ids approved, {id not approved: why}), both in id order. Raises
     PermissionDenied unless ``by`` is HR, ValueError unless exactly one of
@@ -390,48 +416,68 @@ def letters_bulk_approve(
     else:
         wanted = {int(pk) for pk in letter_ids}
         locked = locked.filter(pk__in=wanted)
-    # The reapply date of each letter is computed from these two values, read in the same query.
+    # Everything the check and the reapply date need, read with the lock in one query.
     rows = list(
-        locked.only("id", "status", "findings_count", "findings_checked_with", "reapply_on")
+        locked.only("id", "status", "subject", "body", "reapply_on", "decision_id", *STORED_FIELDS)
         .annotate(
             bulk_decided_at=F("decision__decided_at"),
             bulk_cooldown_days=F("application__job__reapply_cooldown_days"),
+            bulk_name=F("application__candidate__name"),
+            bulk_preferred_name=F("application__candidate__preferred_name"),
         )
         .order_by("id")
     )
-    check = text_checker()
     approved: list[int] = []
     skipped: dict[int, str] = {}
-    found_ids = set()
-    to_check: list[int] = []
+    editable = []
     for letter in rows:
-        found_ids.add(letter.pk)
-        if letter.status not in FeedbackLetter.EDITABLE:
-            skipped[letter.pk] = f"already {letter.get_status_display().lower()}"
-        elif stored_findings_count(letter, check) == 0:
-            approved.append(letter.pk)
+        if letter.status in FeedbackLetter.EDITABLE:
+            editable.append(letter)
         else:
-            to_check.append(letter.pk)
-    if to_check:
-        checking = set(to_check)
-        counts = letters_findings_counts(letters=[row for row in rows if row.pk in checking], check=check)
-        for pk in to_check:
-            count = counts[pk]
-            if count:
-                skipped[pk] = (
-                    f"{count} finding{'s' if count != 1 else ''}: fix the letter, "
-                    "or approve it on its own page with a reason"
-                )
-            else:
-                approved.append(pk)
-        approved.sort()
-        skipped = dict(sorted(skipped.items()))
-    for pk in sorted((wanted or set()) - found_ids):
+            skipped[letter.pk] = f"already {letter.get_status_display().lower()}"
+    points = points_by_decision([letter.decision_id for letter in editable])
+    # The text each letter would be approved with: its current text, the reapply date fixed now.
+    fixed: dict[int, dt.date] = {}
+    restated: set[int] = set()
+    inputs: dict[int, LetterInput] = {}
+    for letter in editable:
+        fixed[letter.pk] = reapply_day(
+            decided_at=letter.bulk_decided_at, cooldown_days=letter.bulk_cooldown_days
+        )
+        subject, body = _restate_reapply_date(
+            letter.subject, letter.body, letter.reapply_on, fixed[letter.pk]
+        )
+        if (subject, body) != (letter.subject, letter.body):
+            letter.subject, letter.body = subject, body
+            restated.add(letter.pk)
+        inputs[letter.pk] = LetterInput(
+            subject=subject,
+            body=body,
+            points=points.get(letter.decision_id, ()),
+            addressee=Addressee(name=letter.bulk_name or "", preferred_name=letter.bulk_preferred_name or ""),
+            pk=letter.pk,
+        )
+    summaries, _ = letters_check_summaries(letters=editable, check=text_checker(), inputs=inputs)
+    for letter in editable:
+        count = summaries[letter.pk].blocking
+        if count:
+            skipped[letter.pk] = (
+                f"{count} finding{'s' if count != 1 else ''}: fix the letter, "
+                "or approve it on its own page with a reason"
+            )
+        else:
+            approved.append(letter.pk)
+    skipped = dict(sorted(skipped.items()))
+    for pk in sorted((wanted or set()) - {letter.pk for letter in rows}):
         skipped[pk] = "not found"
     if approved:
-        reapply_dates = _fix_reapply_dates_in_bulk(rows=rows, approved=approved)
+        chosen = set(approved)
+        # Texts whose reapply date was restated are saved as they were checked.
+        texts = [letter for letter in editable if letter.pk in chosen and letter.pk in restated]
+        if texts:
+            FeedbackLetter.objects.bulk_update(texts, ["subject", "body", *STORED_FIELDS], batch_size=500)
         FeedbackLetter.objects.filter(pk__in=approved, status__in=FeedbackLetter.EDITABLE).update(
-            reapply_on=reapply_dates,
+            reapply_on=_reapply_dates_case({pk: fixed[pk] for pk in approved}),
             status=FeedbackLetter.Status.SCHEDULED,
             send_after=due,
             approved_by=by,
@@ -508,6 +554,39 @@ def letter_retry(*, letter: FeedbackLetter, by, confirm_resend: bool = False) ->
     audit_record(
         actor=by,
         verb="letter.resent" if previous.get("status") == FeedbackLetter.Status.UNKNOWN else "letter.retried",
+        target=current,
+        reason=previous.get("last_error") or "",
+        data={"send_after": current.send_after.isoformat(), "was": previous.get("status", "")},
+    )
+    return current
+
+
+@transaction.atomic
+def reminder_retry(*, reminder: ReapplyReminder, by, confirm_resend: bool = False) -> ReapplyReminder:
+    """Send a failed reapply reminder again now, or (confirmed) one whose delivery is unknown.
+
+    As ``letter_retry``: a failed reminder is built again; an unknown one (it may have
+    arrived) is sent again unchanged only with ``confirm_resend=True``. Audited as
+    ``reminder.retried`` / ``reminder.resent`` with the error it had.
+    Raises PermissionDenied unless ``by`` is HR, LetterStateError in any other state.
+    """
+    _require_reviewer(by, "retry reminders")
+    previous = ReapplyReminder.objects.filter(pk=reminder.pk).values("status", "last_error").first() or {}
+    try:
+        delivery_retry(kind="reminder", pk=reminder.pk, resend_unknown=confirm_resend)
+    except DeliveryStateError as exc:
+        if previous.get("status") == DeliveryStatus.UNKNOWN:
+            raise LetterStateError(
+                "The mail server may have received this reminder. Check first, then tick the box "
+                "to confirm it did not arrive."
+            ) from exc
+        raise LetterStateError(
+            "Only a reminder that failed, or whose delivery is unknown, can be sent again."
+        ) from exc
+    current = ReapplyReminder.objects.get(pk=reminder.pk)
+    audit_record(
+        actor=by,
+        verb="reminder.resent" if previous.get("status") == DeliveryStatus.UNKNOWN else "reminder.retried",
         target=current,
         reason=previous.get("last_error") or "",
         data={"send_after": current.send_after.isoformat(), "was": previous.get("status", "")},

@@ -17,7 +17,7 @@ from feedback import placeholders
 from feedback.letters import selectors
 from feedback.letters import services as letter_services
 from feedback.letters.emails import build_letter_message
-from feedback.letters.findings import letter_findings, letters_findings_counts, text_checker
+from feedback.letters.findings import letter_findings, letters_check_summaries, text_checker
 from feedback.letters.forms import BulkApproveForm, LetterApproveForm, LetterEditForm, LetterTemplateForm
 from feedback.models import FeedbackLetter, LetterTemplate
 from feedback.quality import rules as quality
@@ -41,9 +41,13 @@ def letter_queue(request):
     queue = selectors.letter_queue(user=request.user)
     page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     letters = list(page)
-    # Stored counts where they are current; only the others are checked (one rule load per request).
-    counts = letters_findings_counts(letters=letters, check=text_checker())
-    rows = [(letter, counts.get(letter.pk, 0)) for letter in letters]
+    # The stored result where its key matches the letter's current content (read again here, so
+    # a change by any path is seen); the others are checked now, in one batch, and stored.
+    summaries, _inputs = letters_check_summaries(letters=letters, check=text_checker())
+    rows = [(letter, summaries.get(letter.pk)) for letter in letters]
+    now = timezone.now()
+    for letter in letters:
+        letter.sending = selectors.sending_state(letter, now=now, detail=False)
     return render(
         request,
         "feedback/letters/letter_queue.html",
@@ -52,6 +56,10 @@ def letter_queue(request):
             "rows": rows,
             "in_review": selectors.letters_in_review_count(user=request.user),
             "next_morning": next_business_morning(),
+            # Sending problems, whatever page of the queue is shown (short indexed reads).
+            "attention_letters": selectors.letters_needing_attention(user=request.user, now=now),
+            "attention_reminders": selectors.reminders_needing_attention(user=request.user, now=now),
+            "attention_limit": selectors.ATTENTION_LIMIT,
         },
     )
 
@@ -101,7 +109,13 @@ def _lint_url(letter) -> str:
 
 
 def _editor(request, letter, *, edit_form=None, approve_form=None, status=200):
-    findings = letter_findings(letter=letter)
+    """The letter's page. With a bound ``edit_form`` (a refused save or approval), the check and
+    the editor show the text HR typed, so nothing on the screen is lost."""
+    subject, body = letter.subject, letter.body
+    if edit_form is not None and edit_form.is_bound:
+        subject = (edit_form.data.get("subject") or "")[:300]
+        body = (edit_form.data.get("body") or "")[:20000]
+    findings = letter_findings(letter=letter, subject=subject, body=body)
     message = build_letter_message(letter)
     context = {
         "letter": letter,
@@ -111,14 +125,16 @@ def _editor(request, letter, *, edit_form=None, approve_form=None, status=200):
         ),
         "approve_form": approve_form or LetterApproveForm(),
         "findings": findings,
-        "subject_html": quality.highlight(letter.subject, findings.subject),
-        "body_html": quality.highlight(letter.body, findings.body),
+        "live": subject != letter.subject or body != letter.body,
+        "subject_html": quality.highlight(subject, findings.subject),
+        "body_html": quality.highlight(body, findings.body),
         "message": message,
         "text_part": message.body,
         "html_part": message.alternatives[0][0] if message.alternatives else "",
         "events": selectors.letter_events(letter),
         "next_morning": next_business_morning(),
         "is_overdue": letter.deadline < timezone.now() and letter.status in selectors.UNSENT_STATUSES,
+        "sending": selectors.sending_state(letter),
     }
     return render(request, "feedback/letters/letter_edit.html", context, status=status)
 
@@ -188,24 +204,32 @@ def letter_preview(request, pk):
 @_hr_view
 @require_POST
 def letter_approve(request, pk):
+    """Approve what is on the screen: the editor's subject and text come with the approval (one
+    form); if they differ from the saved ones they are saved first (audited), then checked."""
     letter = selectors.letter_for_user(user=request.user, pk=pk)
     form = LetterApproveForm(request.POST)
-    if not form.is_valid():
-        return _editor(request, letter, approve_form=form, status=400)
+    on_screen = "subject" in request.POST or "body" in request.POST
+    edit_form = LetterEditForm(request.POST, lint_url=_lint_url(letter)) if on_screen else None
+    if not form.is_valid() or (edit_form is not None and not edit_form.is_valid()):
+        return _editor(request, letter, approve_form=form, edit_form=edit_form, status=400)
     try:
         approved = letter_services.letter_approve(
             letter=letter,
             by=request.user,
             send_at=form.cleaned_data["send_at"],
             override_reason=form.cleaned_data["override_reason"],
+            subject=form.cleaned_data["subject"] if "subject" in request.POST else None,
+            body=form.cleaned_data["body"] if "body" in request.POST else None,
         )
     except letter_services.LetterFindingsError as exc:
         form.add_error("override_reason", str(exc))
-        return _editor(request, letter, approve_form=form, status=400)
+        letter = selectors.letter_for_user(user=request.user, pk=pk)
+        return _editor(request, letter, approve_form=form, edit_form=edit_form, status=400)
     except letter_services.LetterStateError as exc:
+        letter = selectors.letter_for_user(user=request.user, pk=pk)
         if letter.editable:
             form.add_error("send_at", str(exc))
-            return _editor(request, letter, approve_form=form, status=400)
+            return _editor(request, letter, approve_form=form, edit_form=edit_form, status=400)
         messages.error(request, str(exc))
         return redirect(letter)
     when = timezone.localtime(approved.send_after)
@@ -231,12 +255,32 @@ def letter_cancel(request, pk):
 def letter_retry(request, pk):
     letter = selectors.letter_for_user(user=request.user, pk=pk)
     try:
-        letter_services.letter_retry(letter=letter, by=request.user)
+        letter_services.letter_retry(
+            letter=letter, by=request.user, confirm_resend=request.POST.get("confirm_resend") == "yes"
+        )
     except letter_services.LetterStateError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "The letter will be sent again within a minute.")
+    if request.POST.get("next") == "queue":  # the retry button of the queue's sending problems
+        return redirect(reverse("feedback:letter_queue") + "#sending-problems")
     return redirect(letter)
+
+
+@_hr_view
+@require_POST
+def reminder_retry(request, pk):
+    """HR sends a failed (or, confirmed, an unknown) reapply reminder again; back to the queue."""
+    reminder = selectors.reminder_for_user(user=request.user, pk=pk)
+    try:
+        letter_services.reminder_retry(
+            reminder=reminder, by=request.user, confirm_resend=request.POST.get("confirm_resend") == "yes"
+        )
+    except letter_services.LetterStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The reminder will be sent again within a minute.")
+    return redirect(reverse("feedback:letter_queue") + "#sending-problems")
 
 
 # --- Templates --------------------------------------------------------------

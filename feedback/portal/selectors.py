@@ -6,6 +6,7 @@ The candidate's questions are read with ``feedback.requests.selectors``.
 """
 
 import datetime as dt
+import re
 import uuid
 import zoneinfo
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.dates import end_of_local_day, org_tz
+from feedback.letters.emails import letter_text_without_footer
 from feedback.letters.progress import letter_reapply_on, reapply_date_is_fixed, reapply_on
 from feedback.letters.selectors import letter_closed_to_candidate, letter_on_page_only
 from feedback.links import LinkError, read_token_signed_at
@@ -97,6 +99,35 @@ def letter_for_candidate(public_id: uuid.UUID) -> FeedbackLetter:
     if closed:
         raise LinkProblem(closed)
     return letter
+
+
+# The letter's text ------------------------------------------------------------
+
+# Words of a letter that only make sense in its email, and what the page says instead. The
+# default template (``feedback.placeholders.DEFAULT_TEXT``, and the earlier wording of migrations
+# 0002 and 0006) sends the candidate to "the link at the end of this email": on the page there is
+# no such link (the footer is not shown), and a letter not emailed (``letter_on_page_only``) has
+# no email at all. Quotes straight or curly; the first letter's case is kept.
+EMAIL_ONLY_WORDING = (
+    (
+        re.compile(
+            r"\b([Oo])pen your feedback page from the link at the end of this email and choose "
+            r"([\"“])Ask for more detail([\"”])"
+        ),
+        lambda m: f"{'U' if m[1] == 'O' else 'u'}se {m[2]}Ask for more detail{m[3]} below",
+    ),
+)
+
+
+def letter_page_text(letter: FeedbackLetter) -> str:
+    """The letter as its page shows it: the text sent without the email's footer of links
+    (``letters.emails.letter_text_without_footer``), or the approved body when it was never
+    emailed, with the email-only words of ``EMAIL_ONLY_WORDING`` put as the page says them.
+    The stored texts are not changed."""
+    text = letter_text_without_footer(letter.sent_text) if letter.sent_text else letter.body
+    for pattern, replacement in EMAIL_ONLY_WORDING:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 # Dates ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ ask a question, ``feedback.requests.services.request_create``). None takes
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -136,14 +136,32 @@ def reminder_opt_out(*, letter: FeedbackLetter) -> ReapplyReminder | None:
 
 @transaction.atomic
 def rating_save(*, letter: FeedbackLetter, score: int, comment: str = "") -> CandidateRating:
-    """How useful the feedback was: one rating per letter, which the candidate may change."""
+    """How useful the feedback was: one rating per letter, which the candidate may change.
+
+    ``score``: 1 to 5; ``comment``: optional, up to RATING_COMMENT_MAX_LENGTH characters.
+    Two submissions at once (a double click, two tabs) both succeed and leave one rating:
+    the letter's row is locked first, so the second waits for the first and then changes
+    the rating the first made (and if a rating appeared without that lock, the insert's
+    unique-key failure is caught in a savepoint and the row re-read). Raises ValidationError
+    for a bad score or comment, CandidateActionError when the letter is closed to them.
+    """
     candidate = _require_open_letter(letter)
+    FeedbackLetter.objects.select_for_update().filter(pk=letter.pk).values_list("pk").first()
     rating = CandidateRating.objects.select_for_update().filter(letter=letter).first()
     rating = rating or CandidateRating(letter=letter)
     rating.score = score
     rating.comment = (comment or "").strip()
-    rating.full_clean()
-    rating.save()
+    # The one-rating-per-letter rule is the database's (below), not a ValidationError.
+    rating.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        # Created a moment ago by another submission: change that rating instead.
+        winner = CandidateRating.objects.select_for_update().get(letter=letter)
+        winner.score, winner.comment = rating.score, rating.comment
+        winner.save()
+        rating = winner
     candidate_touch(candidate, timezone.now())
     return rating
 
@@ -199,8 +217,9 @@ def reapply_submit(
     """A new application linked to the old one, at the first stage of the job.
 
     ``job`` defaults to the same job; when that is closed, one of the team's
-    open jobs. A link used twice returns the application made the first time
-    (the database allows one reapplication per application). The application is
+    open jobs. A link used twice, even twice at once, returns the application made
+    the first time (the candidate's row is locked first; the database allows one
+    reapplication per application). The application is
     opened by ``hiring.services.applications.application_open`` (source ``reapply``),
     the one door every path goes through, so its cool-down and one-open-application
     rules hold here too.
@@ -220,6 +239,10 @@ def reapply_submit(
     now = timezone.now()
     if not reapply_is_open(letter, now):
         raise ReapplyStateError(f"You can reapply from {date_format(reapply_date(letter), 'j F Y')}.")
+    # The same link submitted twice at once: the second waits here for the first, then finds
+    # (and returns) the application the first made. The candidate's row, as application_open
+    # and erasure lock it first too.
+    Candidate.objects.select_for_update().filter(pk=candidate.pk).values_list("pk").first()
     existing = Application.objects.filter(previous=letter.application).first()
     if existing:
         return existing

@@ -20,7 +20,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from feedback.letters.emails import letter_text_without_footer
 from feedback.links import make_token
 from feedback.portal import ics, services
 from feedback.portal.forms import QuestionForm, RatingForm, ReapplyForm, time_zone_names
@@ -28,6 +27,7 @@ from feedback.portal.selectors import (
     LinkProblem,
     existing_reapplication,
     letter_from_token,
+    letter_page_text,
     other_letters,
     progress,
     reapply_date,
@@ -39,7 +39,7 @@ from feedback.portal.selectors import (
 )
 from feedback.portal.services import CandidateActionError
 from feedback.requests import services as request_services
-from feedback.requests.selectors import candidate_requests
+from feedback.requests.selectors import answers_emailed_to, candidate_requests
 from feedback.requests.services import REQUESTS_PER_LETTER, RequestStateError
 
 LINK_PROBLEM_STATUS = 404
@@ -101,7 +101,7 @@ def _letter_page(request, letter, token, *, question_form=None, rating_form=None
         "letter": letter,
         "candidate": candidate,
         "job": letter.application.job,
-        "text": letter_text_without_footer(letter.sent_text) if letter.sent_text else letter.body,
+        "text": letter_page_text(letter),
         "progress": progress(letter),
         "reapply_date": reapply_date(letter),
         "reapply_open": reapply_is_open(letter),
@@ -111,6 +111,7 @@ def _letter_page(request, letter, token, *, question_form=None, rating_form=None
         "reminder_sent": reminder is not None and reminder.status == "sent",
         "requests": requests,
         "can_ask": len(requests) < REQUESTS_PER_LETTER,
+        "answers_emailed": answers_emailed_to(candidate),
         "question_form": question_form or QuestionForm(),
         "rating": rating,
         "rating_form": rating_form
@@ -160,6 +161,19 @@ def calendar(request, letter, token):
     return response
 
 
+def _question_sent(candidate) -> str:
+    """Where the answer will reach them: always on the page; by email too unless they unsubscribed."""
+    if answers_emailed_to(candidate):
+        return (
+            "Thank you: your question is on its way. The answer will appear on this page, "
+            "and we will also email it to you."
+        )
+    return (
+        "Thank you: your question is on its way. The answer will appear on this page. "
+        "We won't email it to you, as you asked."
+    )
+
+
 @require_POST
 @candidate_link("letter")
 def ask(request, letter, token):
@@ -173,7 +187,7 @@ def ask(request, letter, token):
         except RequestStateError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Thank you: your question is on its way. We will email you the answer.")
+            messages.success(request, _question_sent(letter.application.candidate))
             return _back(token, "ask")
     return _letter_page(request, letter, token, question_form=form, status=400)
 

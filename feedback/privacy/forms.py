@@ -2,6 +2,8 @@
 
 from django import forms
 
+from feedback.privacy.selectors import SEARCH_MIN_LENGTH
+
 
 class EraseForm(forms.Form):
     confirm = forms.BooleanField(
@@ -12,4 +14,20 @@ class EraseForm(forms.Form):
         label="Reason (for the audit trail, no personal data)",
         required=False,
         max_length=500,
+    )
+
+
+class CandidateSearchForm(forms.Form):
+    """The privacy page's search: a name or an email (or part of one). Like every CharField,
+    it refuses NUL characters with a message next to the field (never a database error)."""
+
+    q = forms.CharField(
+        label="Name or email",
+        min_length=SEARCH_MIN_LENGTH,
+        max_length=254,
+        error_messages={
+            "required": "Type a name or an email.",
+            "min_length": f"Type at least {SEARCH_MIN_LENGTH} characters.",
+            "max_length": "Type at most 254 characters.",
+        },
     )

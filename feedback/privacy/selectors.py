@@ -22,11 +22,12 @@ def can_manage_personal_data(user) -> bool:
 def candidates_matching(user, query: str, *, limit: int = 50) -> QuerySet[Candidate]:
     """Candidates whose name or email contains ``query`` (case-insensitive), erased ones included.
 
-    At most ``limit`` rows, by name. Nothing for a user who is not HR, or for a query
-    shorter than SEARCH_MIN_LENGTH characters.
+    At most ``limit`` rows, by name. Nothing for a user who is not HR, for a query
+    shorter than SEARCH_MIN_LENGTH characters, or one with a NUL character.
     """
     query = (query or "").strip()
-    if not can_manage_personal_data(user) or len(query) < SEARCH_MIN_LENGTH:
+    if not can_manage_personal_data(user) or len(query) < SEARCH_MIN_LENGTH or "\x00" in query:
+        # No stored text has a NUL (PostgreSQL refuses one in a query): nothing can match.
         return Candidate.objects.none()
     return Candidate.objects.filter(Q(email__icontains=query) | Q(name__icontains=query)).order_by(
         "name", "id"

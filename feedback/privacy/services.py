@@ -378,7 +378,16 @@ def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
             status=DeliveryStatus.CANCELLED, claimed_until=None
         ),
     }
-    letters.update(subject=ERASED_TEXT, body="", findings_count=None, override_reason="", **_SENT_FIELDS)
+    letters.update(
+        subject=ERASED_TEXT,
+        body="",
+        check_key="",
+        check_blocking=None,
+        check_advisory=None,
+        check_not_checked="",
+        override_reason="",
+        **_SENT_FIELDS,
+    )
     requests.update(question="", answer="", override_reason="", **_SENT_FIELDS)
     reminders.update(**_SENT_FIELDS)
     CandidateRating.objects.filter(letter__application__candidate=candidate).update(comment="")

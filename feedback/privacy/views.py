@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from candidates.selectors import candidate_for_hr
 from core.permissions import hr_required
-from feedback.privacy.forms import EraseForm
+from feedback.privacy.forms import CandidateSearchForm, EraseForm
 from feedback.privacy.selectors import candidates_matching
 from feedback.privacy.services import candidate_erase, candidate_export
 
@@ -20,10 +20,18 @@ from feedback.privacy.services import candidate_erase, candidate_export
 @hr_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    """Search by name or email. A POST, so that emails stay out of URLs and logs."""
-    query = request.POST.get("q", "") if request.method == "POST" else ""
-    results = list(candidates_matching(request.user, query)) if query else None
-    return render(request, "feedback/privacy/home.html", {"query": query, "results": results})
+    """Search by name or email. A POST, so that emails stay out of URLs and logs. A search the
+    form refuses (a NUL character, one letter, too long) says why next to the field (400)."""
+    form = CandidateSearchForm(request.POST if request.method == "POST" else None)
+    results = None
+    if form.is_valid():
+        results = list(candidates_matching(request.user, form.cleaned_data["q"]))
+    return render(
+        request,
+        "feedback/privacy/home.html",
+        {"form": form, "query": form.data.get("q", "").replace("\x00", ""), "results": results},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -1,7 +1,7 @@
 """The feedback quality check ("linter"): from text to findings.
 
 ``check_text`` is pure: it reads the built-in phrase lists in
-``feedback/data/phrases.json`` (versioned, loaded once) plus any ``extra_rules``
+``feedback/quality/phrases.json`` (English, versioned, loaded once) plus any ``extra_rules``
 and never touches the database. ``rules_from_db`` turns the admin's active
 ``Phrase`` rows into rules; ``check_text_with_db`` combines the two. When
 checking many texts, call ``rules_from_db()`` once and pass the result as
@@ -18,6 +18,12 @@ How matching works (see docs/quality-check.md):
   ``won't`` and the offsets still index the original text.
 - Built-in patterns are trusted regular expressions; admin patterns are
   escaped, only ``*`` is special (any word characters).
+- Words for protected characteristics that are also what a job is about
+  ("medication", "pregnant", "young", "disabilities") are flagged only when they
+  describe the candidate (``feedback.quality.subjects``: the subject rule).
+
+This is the phrase half of the check; ``feedback.quality.check`` runs it together with the
+sentence classifier and the language identifier, and decides what blocks approval.
 """
 
 from __future__ import annotations
@@ -31,19 +37,40 @@ from pathlib import Path
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from feedback.quality import subjects
+
 DATA_FILE = Path(__file__).resolve().parent / "phrases.json"
 
 BOILERPLATE = "boilerplate"
 PERSONAL_ATTRIBUTE = "personal_attribute"
 NO_OBSERVATION = "no_observation"
 NO_SUGGESTION = "no_suggestion"
-CATEGORIES = (BOILERPLATE, PERSONAL_ATTRIBUTE, NO_OBSERVATION, NO_SUGGESTION)
+MERGE_FIELD = "merge_field"
+NOT_CHECKED = "not_checked"
+CATEGORIES = (BOILERPLATE, PERSONAL_ATTRIBUTE, NO_OBSERVATION, NO_SUGGESTION, MERGE_FIELD, NOT_CHECKED)
 CATEGORY_LABELS = {
     BOILERPLATE: "boilerplate",
     PERSONAL_ATTRIBUTE: "personal attribute",
     NO_OBSERVATION: "no concrete observation",
     NO_SUGGESTION: "no concrete suggestion",
+    MERGE_FIELD: "leftover merge field",
+    NOT_CHECKED: "not checked",
 }
+
+# Where a finding comes from.
+SOURCE_PHRASE = "phrase"  # the phrase lists, the point heuristics, merge fields and greetings
+SOURCE_CLASSIFIER = "classifier"  # the sentence classifier (feedback/quality/classifier.py)
+SOURCE_LANGUAGE = "language"  # the language identifier: a part the check could not read
+
+# How sure a phrase finding is (0..1). A pattern that names its own subject ("your age",
+# "culture fit") is as sure as a phrase list gets; a protected-characteristic word whose
+# holder is the candidate (the subject rule) nearly so; one whose holder the sentence does not
+# name ("Medication was mentioned.") is advisory unless the classifier agrees
+# (feedback.quality.check).
+PHRASE_CONFIDENCE = 0.95
+ABOUT_CANDIDATE_CONFIDENCE = 0.9
+ABOUT_LIKELY_CONFIDENCE = 0.7
+ABOUT_UNKNOWN_CONFIDENCE = 0.6
 
 # Rules in the "text" scope run everywhere; "point" rules run only on the
 # observation and suggestion of a feedback point (a letter has to state the
@@ -54,12 +81,35 @@ SCOPE_POINT = "point"
 
 @dataclass(frozen=True)
 class Finding:
-    category: str  # boilerplate | personal_attribute | no_observation | no_suggestion
+    """One problem in a text.
+
+    ``blocking``: approval waits until it is fixed or overridden with a reason; an advisory
+    finding (``blocking=False``) is shown, marked "advisory", and blocks nothing.
+    ``confidence`` (0..1): how sure the check is (the classifier's probability that the
+    sentence is not fine, or the phrase's fixed confidence above). ``language``: the language
+    code the text was checked in (``""`` for findings that do not depend on one).
+    """
+
+    category: (
+        str  # boilerplate | personal_attribute | no_observation | no_suggestion | merge_field | not_checked
+    )
     start: int  # character offsets into the checked text (Python str indices)
     end: int
     text: str  # text[start:end]
     message: str  # why it is a problem, for HR
     suggestion: str = ""  # what to write instead
+    source: str = SOURCE_PHRASE  # phrase | classifier | language
+    confidence: float = PHRASE_CONFIDENCE
+    blocking: bool = True
+    language: str = "en"
+
+    @property
+    def advisory(self) -> bool:
+        return not self.blocking
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS.get(self.category, self.category)
 
 
 @dataclass(frozen=True)
@@ -78,6 +128,9 @@ class Rule:
     literal: bool = False
     scope: str = SCOPE_TEXT
     name: str = ""
+    # "adjective" | "noun" | "relation": flag only when the words describe the candidate
+    # (feedback.quality.subjects); "" for patterns that name their subject or need none.
+    about: str = ""
 
     @property
     def regex(self) -> str:
@@ -180,7 +233,10 @@ def builtin_rules() -> tuple[Rule, ...]:
     data = _load_data()
     rules = []
     for group in data["groups"]:
-        for pattern in group["patterns"]:
+        for entry in group["patterns"]:
+            pattern, about = (entry, "") if isinstance(entry, str) else (entry["pattern"], entry["about"])
+            if about and about not in subjects.KINDS:
+                raise ValueError(f"phrases.json: unknown 'about' {about!r} for {pattern!r}")
             rules.append(
                 Rule(
                     category=group["category"],
@@ -189,6 +245,7 @@ def builtin_rules() -> tuple[Rule, ...]:
                     suggestion=group.get("suggestion", ""),
                     scope=group.get("scope", SCOPE_TEXT),
                     name=group["id"],
+                    about=about,
                 )
             )
     return tuple(rules)
@@ -197,6 +254,11 @@ def builtin_rules() -> tuple[Rule, ...]:
 def phrases_version() -> str:
     """The version of the built-in phrase lists (record it with an override, for instance)."""
     return _load_data()["version"]
+
+
+def phrases_language() -> str:
+    """The language code of the built-in phrase lists (``"en"``)."""
+    return _load_data().get("language", "en")
 
 
 # --- Compilation (cached) ----------------------------------------------------------------------------
@@ -382,7 +444,31 @@ def _compile(rules: tuple[Rule, ...], ignorecase: bool = False) -> _Index:
     )
 
 
-def _finding(text: str, rule: Rule, start: int, end: int) -> Finding:
+# How far around a match the subject rule reads (it stops at the sentence's end anyway).
+_CONTEXT_BEFORE = 400
+_CONTEXT_AFTER = 200
+
+
+def _finding(text: str, rule: Rule, start: int, end: int, names: frozenset[str]) -> Finding | None:
+    """The finding of one match, or None when the subject rule says it is not about the candidate."""
+    confidence = PHRASE_CONFIDENCE
+    blocking = True
+    if rule.about:
+        found = subjects.holder(
+            text[max(0, start - _CONTEXT_BEFORE) : start],
+            text[end : end + _CONTEXT_AFTER],
+            kind=rule.about,
+            names=names,
+            match=text[start:end],
+        )
+        if found == subjects.OTHER:
+            return None
+        if found == subjects.UNKNOWN:
+            confidence, blocking = ABOUT_UNKNOWN_CONFIDENCE, False
+        elif found == subjects.LIKELY:
+            confidence, blocking = ABOUT_LIKELY_CONFIDENCE, False
+        else:
+            confidence = ABOUT_CANDIDATE_CONFIDENCE
     return Finding(
         category=rule.category,
         start=start,
@@ -390,13 +476,17 @@ def _finding(text: str, rule: Rule, start: int, end: int) -> Finding:
         text=text[start:end],
         message=rule.message,
         suggestion=rule.suggestion,
+        confidence=confidence,
+        blocking=blocking,
     )
 
 
-def _scan(text: str, folded: str, index_for) -> list[Finding]:
+def _scan(text: str, folded: str, index_for, accept) -> list[Finding]:
     """Leftmost, non-overlapping matches per category; the earlier rule wins at the same start.
 
-    ``index_for(ignorecase)`` returns the compiled rule set.
+    ``index_for(ignorecase)`` returns the compiled rule set. ``accept(rule, start, end)`` turns a
+    match into a Finding, or None when the subject rule says it is not about the candidate (the
+    next rule at that place is then tried: "young" about a mother, then "young mother").
     """
     lowered = folded.lower()
     if len(lowered) == len(folded):
@@ -425,13 +515,18 @@ def _scan(text: str, folded: str, index_for) -> list[Finding]:
                 for rule, compiled in rules:
                     match = compiled.match(subject, pos)
                     if match and match.end() > pos:
-                        findings.append(_finding(text, rule, pos, match.end()))
+                        finding = accept(rule, pos, match.end())
+                        if finding is None:
+                            continue
+                        findings.append(finding)
                         free_from[category] = match.end()
                         break
     for rule, compiled in index.anywhere:
         for match in compiled.finditer(subject):
             if match.end() > match.start():
-                findings.append(_finding(text, rule, match.start(), match.end()))
+                finding = accept(rule, match.start(), match.end())
+                if finding is not None:
+                    findings.append(finding)
     return findings
 
 
@@ -457,25 +552,42 @@ def _dedupe_sorted(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _phrase_findings(text: str, extra_rules, scopes: tuple[str, ...]) -> list[Finding]:
+def _phrase_findings(text: str, extra_rules, scopes: tuple[str, ...], names=()) -> list[Finding]:
     if not text:
         return []
     folded = _fold(text)
+    name_set = frozenset(n.lower() for n in names if n)
+
+    def accept(rule, start, end):
+        return _finding(text, rule, start, end, name_set)
+
     findings = []
     for scope in scopes:
-        findings += _scan(text, folded, functools.partial(_builtin_index, scope))
+        findings += _scan(text, folded, functools.partial(_builtin_index, scope), accept)
     extra = tuple(extra_rules)
     if extra:
-        findings += _scan(text, folded, functools.partial(_compile, extra))
+        findings += _scan(text, folded, functools.partial(_compile, extra), accept)
     return _dedupe_sorted(findings)
 
 
 # --- Public API --------------------------------------------------------------------------------------
 
 
-def check_text(text: str, *, extra_rules=()) -> list[Finding]:
-    """Boilerplate and personal-attribute findings in ``text``, sorted by start. Pure."""
-    return _phrase_findings(text, extra_rules, (SCOPE_TEXT,))
+def check_text(text: str, *, extra_rules=(), names=()) -> list[Finding]:
+    """Boilerplate and personal-attribute findings of the phrase lists in ``text``, sorted by start.
+
+    Pure. ``names``: the candidate's names (so "Rosa's accent" is about the candidate).
+    Protected-characteristic words that describe someone or something else are left out;
+    those whose holder the sentence does not say are advisory (``blocking=False``).
+    """
+    return _phrase_findings(text, extra_rules, (SCOPE_TEXT,), names)
+
+
+def phrase_findings(text: str, *, extra_rules=(), names=(), point: bool = False) -> list[Finding]:
+    """``check_text``, or with ``point=True`` also the point-only rules (``check_point`` without
+    the concreteness findings). The English pack of ``feedback.quality.check`` calls this."""
+    scopes = (SCOPE_TEXT, SCOPE_POINT) if point else (SCOPE_TEXT,)
+    return _phrase_findings(text, extra_rules, scopes, names)
 
 
 # Words that carry no observation or suggestion on their own: function words,
@@ -572,7 +684,7 @@ NO_SUGGESTION_SUGGESTION = (
 )
 
 
-def check_point(observation: str, suggestion: str, *, extra_rules=()) -> dict[str, list[Finding]]:
+def check_point(observation: str, suggestion: str, *, extra_rules=(), names=()) -> dict[str, list[Finding]]:
     """Findings for one feedback point: {"observation": [...], "suggestion": [...]}.
 
     Phrase findings in each field (including the point-only rules, e.g. a
@@ -583,8 +695,8 @@ def check_point(observation: str, suggestion: str, *, extra_rules=()) -> dict[st
     extra = tuple(extra_rules)
     observation = observation or ""
     suggestion = suggestion or ""
-    obs_findings = _phrase_findings(observation, extra, (SCOPE_TEXT, SCOPE_POINT))
-    sug_findings = _phrase_findings(suggestion, extra, (SCOPE_TEXT, SCOPE_POINT))
+    obs_findings = _phrase_findings(observation, extra, (SCOPE_TEXT, SCOPE_POINT), names)
+    sug_findings = _phrase_findings(suggestion, extra, (SCOPE_TEXT, SCOPE_POINT), names)
     if not observation_is_concrete(observation, obs_findings):
         obs_findings.insert(
             0, Finding(NO_OBSERVATION, 0, 0, "", NO_OBSERVATION_MESSAGE, NO_OBSERVATION_SUGGESTION)
@@ -615,8 +727,9 @@ def rules_from_db() -> list[Rule]:
     ]
 
 
-def check_text_with_db(text: str) -> list[Finding]:
-    return check_text(text, extra_rules=rules_from_db())
+def check_text_with_db(text: str, *, names=()) -> list[Finding]:
+    """``check_text`` with the admin's phrases (one query)."""
+    return check_text(text, extra_rules=rules_from_db(), names=names)
 
 
 def highlight(text: str, findings) -> SafeString:
@@ -624,8 +737,10 @@ def highlight(text: str, findings) -> SafeString:
 
     Overlapping findings merge into one <mark> carrying every category's class
     and message. Each mark ends with a visually hidden label, so the flag is
-    not colour-only. Newlines are kept (show it in a white-space: pre-wrap box).
-    Findings without a span (no_observation, no_suggestion) are not marked.
+    not colour-only: "(flagged: boilerplate)", or "(advisory: boilerplate)" when
+    every finding in the mark is advisory (its mark also gets ``finding-advisory``).
+    Newlines are kept (show it in a white-space: pre-wrap box). Findings without a
+    span (no_observation, no_suggestion) are not marked.
     """
     spans = sorted(
         (f for f in findings if 0 <= f.start < f.end <= len(text)),
@@ -644,12 +759,17 @@ def highlight(text: str, findings) -> SafeString:
         out.append(escape(text[pos:start]))
         categories = list(dict.fromkeys(f.category for f in members))
         messages = list(dict.fromkeys(f.message for f in members))
+        advisory = not any(getattr(f, "blocking", True) for f in members)
+        classes = (
+            ["finding"] + [f"finding-{c}" for c in categories] + (["finding-advisory"] if advisory else [])
+        )
         out.append(
             format_html(
-                '<mark class="{}" title="{}">{}<span class="visually-hidden"> (flagged: {})</span></mark>',
-                " ".join(["finding"] + [f"finding-{c}" for c in categories]),
+                '<mark class="{}" title="{}">{}<span class="visually-hidden"> ({}: {})</span></mark>',
+                " ".join(classes),
                 " / ".join(messages),
                 text[start:end],
+                "advisory" if advisory else "flagged",
                 ", ".join(CATEGORY_LABELS.get(c, c) for c in categories),
             )
         )

@@ -20,6 +20,32 @@ def can_review_requests(user) -> bool:
     return user is not None and roles.is_hr(user)
 
 
+def answers_emailed_to(candidate) -> bool:
+    """Whether an answer HR approves now is emailed to ``candidate`` (a ``Candidate``).
+
+    The one rule, read by ``services.request_approve`` (which cancels the email otherwise) and by
+    every page that says where the answer goes: not when they unsubscribed (or were erased).
+    Either way an approved answer shows on the candidate's feedback page. At send time the
+    engine asks ``portal.emails.answer_skip_reason`` the same question again.
+    """
+    return candidate.contactable
+
+
+def answer_on_page_only(request: FeedbackRequest) -> bool:
+    """An approved answer that was not emailed because the candidate unsubscribed.
+
+    Cancelled at approval (``services.request_approve``) or when they unsubscribed before it
+    went (``portal.services.candidate_unsubscribe``); it shows on their page all the same.
+    (HR's "close without an answer" also cancels, but nobody approved that one.) Reads
+    ``request.letter.application.candidate``.
+    """
+    return (
+        request.status == FeedbackRequest.Status.CANCELLED
+        and request.approved_by_id is not None
+        and request.letter.application.candidate.unsubscribed
+    )
+
+
 def can_answer_request(user, request: FeedbackRequest) -> bool:
     """Answer a request: the person who made the decision, or the job's hiring manager.
 

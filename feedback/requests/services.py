@@ -23,14 +23,22 @@ from core.audit import audit_record
 from core.dates import business_deadline
 from feedback.letters.selectors import CLOSED_TO_CANDIDATE, letter_closed_to_candidate
 from feedback.models import FeedbackLetter, FeedbackRequest
-from feedback.quality import rules as quality
-from feedback.requests.selectors import ANSWERABLE, can_answer_request, can_review_requests
+from feedback.quality import check as quality
+from feedback.requests.selectors import (
+    ANSWERABLE,
+    answers_emailed_to,
+    can_answer_request,
+    can_review_requests,
+)
 from outbox.message_ids import delivery_message_id
 
 QUESTION_MAX_LENGTH = 1000
 ANSWER_MAX_LENGTH = 4000
 # Requests a candidate may make per letter: enough to follow up, not a channel for spam.
 REQUESTS_PER_LETTER = 3
+# The same question on the same letter within this time is one request submitted twice (a double
+# click, a resent form): the candidate gets the first one back, not a second.
+DUPLICATE_WINDOW = dt.timedelta(hours=1)
 
 
 class RequestStateError(Exception):
@@ -69,6 +77,10 @@ def request_deadline(now: dt.datetime) -> dt.datetime:
 def request_create(*, letter: FeedbackLetter, question: str) -> FeedbackRequest:
     """The candidate asks for more detail: routed to the decider, due by ``request_deadline``.
 
+    The same question (after trimming) asked again within DUPLICATE_WINDOW (one hour), and
+    not closed by HR, is a double submit: that request is returned, nothing is created
+    (two submissions at once included: the letter's row is locked first).
+
     Raises ValidationError for an empty or too long question, RequestStateError when
     the letter is not open to the candidate or REQUESTS_PER_LETTER were already asked.
     """
@@ -81,14 +93,23 @@ def request_create(*, letter: FeedbackLetter, question: str) -> FeedbackRequest:
         raise ValidationError({"question": "Write your question."})
     if len(question) > QUESTION_MAX_LENGTH:
         raise ValidationError({"question": f"Keep it under {QUESTION_MAX_LENGTH} characters."})
-    # Lock the letter so two quick submissions cannot both pass the limit.
+    # Lock the letter so two quick submissions cannot both pass the limit, and so that the
+    # second of a double submit waits for the first and then finds its request.
     FeedbackLetter.objects.select_for_update().filter(pk=letter.pk).first()
+    now = timezone.now()
+    same = (
+        FeedbackRequest.objects.filter(letter=letter, question=question, asked_at__gte=now - DUPLICATE_WINDOW)
+        .exclude(status=FeedbackRequest.Status.CANCELLED)
+        .order_by("pk")
+        .first()
+    )
+    if same is not None:
+        return same
     if FeedbackRequest.objects.filter(letter=letter).count() >= REQUESTS_PER_LETTER:
         raise RequestStateError(
             f"You have already asked {REQUESTS_PER_LETTER} questions about this letter. "
             f"For anything else, write to {settings.CANDOR_HR_EMAIL}."
         )
-    now = timezone.now()
     request = FeedbackRequest(
         letter=letter,
         question=question,
@@ -147,9 +168,11 @@ def request_answer(*, request: FeedbackRequest, by, answer: str) -> FeedbackRequ
     return request
 
 
-def check_answer(text: str) -> list[quality.Finding]:
-    """Quality findings for an answer (the same check as letters, with HR's phrase lists)."""
-    return quality.check_text_with_db(text)
+def check_answer(text: str, *, candidate=None) -> list:
+    """Quality findings for an answer: the same check as letters (``feedback.quality.check``:
+    phrase lists with HR's own, the sentence classifier, merge fields, languages). Only
+    findings with ``blocking`` set block approval; advisory ones are shown."""
+    return quality.checker().check_text(text, addressee=quality.Addressee.of(candidate))
 
 
 @transaction.atomic
@@ -162,7 +185,7 @@ def request_approve(
     A candidate who unsubscribed is not emailed; the approved answer still
     shows on their feedback page. Raises PermissionDenied unless ``by`` is HR,
     RequestStateError unless the request is in review, QualityCheckFailed (with
-    ``findings``) for flags without a reason, ValidationError for a bad answer.
+    ``findings``) for blocking flags without a reason, ValidationError for a bad answer.
     """
     if not can_review_requests(by):
         raise PermissionDenied("Only HR can approve answers.")
@@ -175,15 +198,16 @@ def request_approve(
             request.answer = answer
             audit_record(actor=by, verb="request.edited", target=request)
     override_reason = (override_reason or "").strip()
-    findings = check_answer(request.answer)
-    if findings and not override_reason:
+    findings = check_answer(request.answer, candidate=request.letter.application.candidate)
+    blocking = quality.blocking(findings)
+    if blocking and not override_reason:
         raise QualityCheckFailed(findings)
     now = timezone.now()
     request.approved_by = by
-    request.override_reason = override_reason if findings else ""
+    request.override_reason = override_reason if blocking else ""
     request.message_id = request.message_id or delivery_message_id("answer")
     candidate = request.letter.application.candidate
-    if candidate.contactable:
+    if answers_emailed_to(candidate):
         request.status = FeedbackRequest.Status.SCHEDULED
         request.send_after = now
     else:
@@ -191,13 +215,13 @@ def request_approve(
         request.last_error = "Not emailed: the candidate unsubscribed. The answer shows on their page."
     request.full_clean()
     request.save()
-    if findings:
+    if blocking:
         audit_record(
             actor=by,
             verb="request.override",
             target=request,
             reason=override_reason,
-            data={"categories": sorted({f.category for f in findings})},
+            data={"categories": sorted({f.category for f in blocking})},
         )
     audit_record(actor=by, verb="request.approved", target=request)
     return request

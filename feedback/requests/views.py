@@ -10,11 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.permissions import hr_required, staff_required
 from feedback.models import FeedbackRequest
-from feedback.quality import rules as quality
+from feedback.quality import check as quality
 from feedback.requests import services
 from feedback.requests.forms import AnswerForm, CloseForm, ReviewForm
 from feedback.requests.selectors import (
     ANSWERABLE,
+    answers_emailed_to,
     can_answer_request,
     can_review_requests,
     request_for_hr,
@@ -88,14 +89,14 @@ def _live_check(form) -> None:
 @staff_required
 @require_POST
 def check(request):
-    """The quality check of the answer being typed (not saved): a partial for htmx."""
+    """The quality check of the answer being typed (not saved): a partial for htmx.
+
+    The same check HR's approval runs (``services.check_answer``): blocking flags, advisory
+    ones, parts in a language the check does not read.
+    """
     text = request.POST.get("answer", "")[:ANSWER_MAX_LENGTH]
     findings = services.check_answer(text) if text.strip() else []
-    context = {
-        "findings": findings,
-        "checked": bool(text.strip()),
-        "highlighted": quality.highlight(text, findings) if findings else None,
-    }
+    context = {"panel": quality.panel(text, findings, checked=bool(text.strip()))}
     return render(request, "feedback/requests/_findings.html", context)
 
 
@@ -126,7 +127,8 @@ def review(request, pk):
     form = ReviewForm(request.POST or None, initial={"answer": item.answer})
     _live_check(form)
     close_form = CloseForm()
-    findings = services.check_answer(item.answer) if item.answer else []
+    candidate = item.letter.application.candidate
+    findings = services.check_answer(item.answer, candidate=candidate) if item.answer else []
     text_for_findings = item.answer
     if request.method == "POST":
         if not can_approve:
@@ -134,7 +136,7 @@ def review(request, pk):
             return redirect("requests:review", pk=item.pk)
         if form.is_valid():
             try:
-                services.request_approve(
+                approved = services.request_approve(
                     request=item,
                     by=request.user,
                     answer=form.cleaned_data["answer"],
@@ -149,7 +151,7 @@ def review(request, pk):
             except RequestStateError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, "Approved: the answer is on its way to the candidate.")
+                messages.success(request, _approved_message(approved.letter.application.candidate))
                 return redirect("requests:review_list")
     context = {
         "item": item,
@@ -158,11 +160,20 @@ def review(request, pk):
         "can_approve": can_approve,
         "can_close": can_close,
         "close_form": close_form,
-        "findings": findings,
-        "checked": bool(item.answer),
-        "highlighted": quality.highlight(text_for_findings, findings) if findings else None,
+        "answer_emailed": answers_emailed_to(item.letter.application.candidate),
+        "panel": quality.panel(text_for_findings, findings, checked=bool(item.answer)),
     }
     return render(request, "feedback/requests/review.html", context, status=400 if form.errors else 200)
+
+
+def _approved_message(candidate) -> str:
+    """What HR's approval did: emailed (``answers_emailed_to``), or only on the candidate's page."""
+    if answers_emailed_to(candidate):
+        return "Approved: the answer is on its way to the candidate."
+    return (
+        "Approved: the answer is on the candidate's page. "
+        "It was not emailed because the candidate unsubscribed."
+    )
 
 
 def _close(request, item, can_close):

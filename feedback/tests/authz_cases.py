@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from tests.support.authz import Case, hr_only
+from tests.support.authz import Case, hr_only, this_job_only
 
 
 def _letter_url(name):
@@ -24,6 +24,25 @@ def _template_pk(w):
         },
     )
     return template.pk
+
+
+def _failed_reminder_pk(w):
+    """A reapply reminder of the world's application that failed (one per application)."""
+    from django.utils import timezone
+
+    from feedback.models import DeliveryStatus, ReapplyReminder
+
+    reminder, _ = ReapplyReminder.objects.get_or_create(
+        application=w.letter.application,
+        defaults={
+            "candidate": w.letter.application.candidate,
+            "status": DeliveryStatus.FAILED,
+            "opted_in_at": timezone.now(),
+            "send_after": timezone.now(),
+            "last_error": "550 mailbox unavailable",
+        },
+    )
+    return reminder.pk
 
 
 CASES = {
@@ -53,10 +72,27 @@ CASES = {
         url=_letter_url("feedback:letter_cancel"), method="post", expect=hr_only()
     ),
     "feedback:letter_retry": Case(url=_letter_url("feedback:letter_retry"), method="post", expect=hr_only()),
+    "feedback:reminder_retry": Case(
+        url=lambda w: reverse("feedback:reminder_retry", args=[_failed_reminder_pk(w)]),
+        method="post",
+        expect=hr_only(),
+    ),
     "feedback:template_list": Case(url=lambda w: reverse("feedback:template_list"), expect=hr_only()),
     "feedback:template_create": Case(url=lambda w: reverse("feedback:template_create"), expect=hr_only()),
     "feedback:template_edit": Case(
         url=lambda w: reverse("feedback:template_edit", args=[_template_pk(w)]), expect=hr_only()
     ),
     "feedback:insights": Case(url=lambda w: reverse("feedback:insights"), expect=hr_only()),
+    # The decision form's live check of feedback points: staff who may see the application.
+    "feedback:point_check": Case(
+        url=lambda w: reverse("feedback:point_check"),
+        method="post",
+        data=lambda w: {
+            "application": w.application.pk,
+            "points-TOTAL_FORMS": "1",
+            "points-0-observation": "You were not the right culture fit.",
+            "points-0-suggestion": "",
+        },
+        expect=this_job_only(),
+    ),
 }

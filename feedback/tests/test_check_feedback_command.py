@@ -54,9 +54,43 @@ def test_clean_text_prints_nothing_or_an_empty_json_list():
 def test_reads_a_file_and_honours_admin_phrases(tmp_path):
     Phrase.objects.create(category=Phrase.Category.BOILERPLATE, pattern="ninja*", message="Hype.")
     path = tmp_path / "letter.txt"
-    path.write_text("You are a coding ninja.\n", encoding="utf-8")
+    # Issue 11: the check now includes the sentence classifier, which (rightly) reads "You are a
+    # coding ninja." as a remark about the person; this sentence is clean but for the admin phrase.
+    path.write_text("Your build used ninja instead of make, which the brief allowed.\n", encoding="utf-8")
     findings = json.loads(run_command(str(path), "--format", "json"))
     assert [(f["text"], f["message"]) for f in findings] == [("ninja", "Hype.")]
+
+
+@pytest.mark.django_db
+def test_json_output_gives_confidence_blocking_source_and_language_of_each_finding():
+    text = LETTER + "The standard of applicants this time round was exceptionally high.\n"
+    findings = json.loads(run_command("--format", "json", stdin=text))
+    by_text = {f["text"]: f for f in findings}
+    phrase = by_text["found a stronger candidate"]
+    assert (phrase["source"], phrase["blocking"], phrase["language"]) == ("phrase", True, "en")
+    assert 0.9 <= phrase["confidence"] <= 1
+    sentence = by_text["The standard of applicants this time round was exceptionally high."]
+    assert (sentence["category"], sentence["source"], sentence["blocking"]) == (
+        "boilerplate",
+        "classifier",
+        True,
+    )
+    assert 0.8 <= sentence["confidence"] <= 1
+    for finding in findings:
+        assert set(finding) >= {"category", "start", "end", "line", "column", "text", "message", "suggestion"}
+
+
+@pytest.mark.django_db
+def test_text_in_another_language_is_reported_as_not_checked_in_both_formats():
+    text = LETTER + "\nWir haben uns gegen Sie entschieden, weil Ihre Antworten zu allgemein waren.\n"
+    (note,) = [
+        f for f in json.loads(run_command("--format", "json", stdin=text)) if f["category"] == "not_checked"
+    ]
+    assert note["message"].startswith("Not checked: written in German")
+    assert (note["blocking"], note["language"], note["source"]) == (False, "de", "language")
+    assert text[note["start"] : note["end"]].startswith("Wir haben")
+    lines = run_command(stdin=text).splitlines()
+    assert any(line.startswith('5:1 not_checked (advisory) "Wir haben') for line in lines)
 
 
 def test_unreadable_file_is_a_clear_error(tmp_path):

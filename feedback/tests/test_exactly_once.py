@@ -1,9 +1,11 @@
-"""Exactly once, whatever fails (quality.md 1-7).
+"""Exactly once, whatever fails (quality.md 1-9).
 
 Real PostgreSQL, Redis, a real ``celery -A config worker`` subprocess and a real
 SMTP server (aiosmtpd) that counts messages by Message-ID. The test process
 plays the web app and beat: it approves letters and runs the sweep, whose
-tasks go to the worker through Redis.
+tasks go to the worker through Redis. The fault tests at the end (8-9) kill the
+worker, cut its database connections, empty Redis, and make the SMTP sink drop,
+refuse, trickle or a second worker's clock run ahead, mid-send.
 """
 
 import datetime as dt

@@ -276,7 +276,7 @@ def _bulk_queries(hr_user, count, *, all_in_review=False, stale=False):
     if all_in_review:
         FeedbackLetter.objects.filter(status="draft").update(status="in_review")
     if stale:
-        FeedbackLetter.objects.update(findings_count=None)
+        FeedbackLetter.objects.update(check_key="")
     ids = [letter.pk for letter in letters]
     with CaptureQueriesContext(connection) as queries:
         if all_in_review:
@@ -302,38 +302,50 @@ def test_bulk_approve_query_count_does_not_grow_with_the_letters(hr_user, all_in
     assert many <= 11
 
 
-def test_drafting_and_editing_store_the_number_of_findings(hr_user):
+def stored(letter):
+    letter.refresh_from_db()
+    return (letter.check_blocking, letter.check_advisory, letter.check_key)
+
+
+def current_key(letter):
+    from feedback.letters.findings import letters_inputs
+
+    inputs = letters_inputs(FeedbackLetter.objects.filter(pk=letter.pk))
+    return text_checker().key(inputs[letter.pk])
+
+
+def test_drafting_and_editing_store_the_result_keyed_by_the_content(hr_user):
     letter = make_letter()
-    current = text_checker().fingerprint
-    assert (letter.findings_count, letter.findings_checked_with) == (0, current)
+    assert stored(letter) == (0, 0, current_key(letter))
 
     edited = with_boilerplate(letter, hr_user)
 
-    edited.refresh_from_db()
-    assert (edited.findings_count, edited.findings_checked_with) == (1, current)
+    assert stored(edited) == (1, 0, current_key(edited))
 
 
-def test_bulk_approve_trusts_a_stored_clean_check_under_the_current_rules(hr_user):
+# Issue 11: this test used to assert the opposite (a stored clean result was trusted after the
+# text changed behind the services' back); the stored result is now keyed by the content.
+def test_bulk_approve_checks_again_a_letter_changed_behind_the_services_back(hr_user):
     letter = make_letter()
-    # The text changed behind the services' back, but the stored check says clean under these rules.
     FeedbackLetter.objects.filter(pk=letter.pk).update(body=letter.body + "\n\n" + BOILERPLATE)
 
     approved, skipped = letters_bulk_approve(letter_ids=[letter.pk], by=hr_user)
 
-    assert approved == [letter.pk] and not skipped
+    assert approved == [] and skipped[letter.pk].startswith("1 finding")
+    assert stored(letter) == (1, 0, current_key(letter))
 
 
 def test_bulk_approve_checks_again_when_the_phrase_list_changed(hr_user):
     letter = make_letter()
-    FeedbackLetter.objects.filter(pk=letter.pk).update(body=letter.body + "\n\nYou lacked gumption.")
+    # The sentence is clean for the built-in check; only the new admin phrase flags it.
+    sentence = "Your rate limiter used the gumption library without a fallback."
+    FeedbackLetter.objects.filter(pk=letter.pk).update(body=letter.body + "\n\n" + sentence)
     Phrase.objects.create(category="boilerplate", pattern="gumption", message="Vague.")
 
     approved, skipped = letters_bulk_approve(letter_ids=[letter.pk], by=hr_user)
 
     assert approved == [] and skipped[letter.pk].startswith("1 finding")
-    letter.refresh_from_db()
-    assert letter.findings_count == 1
-    assert letter.findings_checked_with == text_checker().fingerprint
+    assert stored(letter) == (1, 0, current_key(letter))
 
 
 def test_single_approval_always_checks_the_letter_again(hr_user):
@@ -375,21 +387,22 @@ def test_bulk_approve_without_a_selection_is_refused(hr_client):
 
 
 def test_queue_shows_the_stored_count_and_checks_only_stale_letters(hr_client, hr_user):
-    stored = make_letter(name="Stored Count")
+    kept = make_letter(name="Stored Count")
     stale = make_letter(name="Stale Count")
-    FeedbackLetter.objects.filter(pk=stored.pk).update(findings_count=7)
+    # A stored result under the key of the letter's current content is used as it is...
+    FeedbackLetter.objects.filter(pk=kept.pk).update(check_blocking=7)
+    # ...one whose content changed since (here by raw SQL) is checked again.
     FeedbackLetter.objects.filter(pk=stale.pk).update(
-        findings_count=5, findings_checked_with="old-rules", body=stale.body + "\n\n" + BOILERPLATE
+        check_blocking=5, body=stale.body + "\n\n" + BOILERPLATE
     )
 
     page = hr_client.get(reverse("feedback:letter_queue")).content.decode()
 
-    stored_row = page[page.index(f'id="letter-{stored.pk}"') :]
+    stored_row = page[page.index(f'id="letter-{kept.pk}"') :]
     stale_row = page[page.index(f'id="letter-{stale.pk}"') :]
     assert "7 findings" in stored_row.split("</tr>")[0]
     assert "1 finding<" in stale_row.split("</tr>")[0]
-    stale.refresh_from_db()
-    assert (stale.findings_count, stale.findings_checked_with) == (1, text_checker().fingerprint)
+    assert stored(stale) == (1, 0, current_key(stale))
 
 
 def test_queue_is_ordered_by_deadline_and_marks_overdue(hr_client):
@@ -506,21 +519,210 @@ def test_store_letter_findings_fills_in_missing_and_stale_counts_of_letters_to_a
     unchecked = make_letter(name="Unchecked")
     stale = with_boilerplate(make_letter(name="Stale"), hr_user)
     sent = make_letter(name="Sent")
-    FeedbackLetter.objects.filter(pk=unchecked.pk).update(findings_count=None, findings_checked_with="")
-    FeedbackLetter.objects.filter(pk=stale.pk).update(findings_count=0, findings_checked_with="old")
-    FeedbackLetter.objects.filter(pk=sent.pk).update(status="sent", findings_count=None)
+    FeedbackLetter.objects.filter(pk=unchecked.pk).update(check_blocking=None, check_key="")
+    FeedbackLetter.objects.filter(pk=stale.pk).update(check_blocking=0, check_key="old")
+    FeedbackLetter.objects.filter(pk=sent.pk).update(status="sent", check_blocking=None, check_key="")
     out = io.StringIO()
 
     call_command("store_letter_findings", "--batch-size", "1", stdout=out)
 
-    current = text_checker().fingerprint
-    counts = {
-        pk: (count, fingerprint)
-        for pk, count, fingerprint in FeedbackLetter.objects.values_list(
-            "pk", "findings_count", "findings_checked_with"
-        )
-    }
-    assert counts[unchecked.pk] == (0, current)
-    assert counts[stale.pk] == (1, current)
-    assert counts[sent.pk][0] is None
+    assert stored(unchecked) == (0, 0, current_key(unchecked))
+    assert stored(stale) == (1, 0, current_key(stale))
+    assert stored(sent)[0] is None
     assert out.getvalue().strip() == "Checked 2 letters."
+
+
+# --- Issue 11: the stored check can never be stale; approving approves what is on the screen ----
+
+
+def queue_row(page, letter):
+    return page[page.index(f'id="letter-{letter.pk}"') :].split("</tr>")[0]
+
+
+def editor_counts(client, letter):
+    response = client.get(reverse("feedback:letter_edit", args=[letter.pk]))
+    findings = response.context["findings"]
+    return len(findings.blocking), len(findings.advisory)
+
+
+@pytest.mark.parametrize("scope", ["selected", "all"])
+def test_a_body_changed_by_raw_sql_is_checked_again_and_refused_by_bulk_approval(hr_client, hr_user, scope):
+    letter = letter_edit(
+        letter=make_letter(name="Raw Change"), by=hr_user, subject="Feedback", body="Dear Ada,\n\nThanks."
+    )
+    clean_before = stored(letter)
+    assert clean_before[0] == 0
+    # Around every service: the stored result still says "clean" under the old key.
+    FeedbackLetter.objects.filter(pk=letter.pk).update(
+        body="Dear Ada,\n\nThe standard of applicants this time round was exceptionally high."
+    )
+
+    data = {"scope": "all"} if scope == "all" else {"letters": [letter.pk]}
+    response = hr_client.post(reverse("feedback:letters_bulk_approve"), data, follow=True)
+
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.IN_REVIEW
+    assert "Raw Change: 1 finding" in response.content.decode()
+    assert stored(letter) == (1, 0, current_key(letter))
+    # The queue's column and the editor agree, on the current text.
+    page = hr_client.get(reverse("feedback:letter_queue")).content.decode()
+    assert "1 finding<" in queue_row(page, letter)
+    assert editor_counts(hr_client, letter) == (1, 0)
+
+
+def test_the_queue_column_always_equals_the_editor(hr_client, hr_user):
+    letters = {
+        "clean": make_letter(name="Clean Letter"),
+        "blocking": with_boilerplate(make_letter(name="Blocking Letter"), hr_user),
+        "advisory": make_letter(name="Advisory Letter"),
+        "german": make_letter(name="German Letter"),
+    }
+    FeedbackLetter.objects.filter(pk=letters["advisory"].pk).update(
+        body="Dear Ada,\n\nMedication was mentioned."
+    )
+    FeedbackLetter.objects.filter(pk=letters["german"].pk).update(
+        body="Dear Ada,\n\nWir haben uns gegen Sie entschieden, weil Ihre Antworten zu allgemein waren."
+    )
+
+    page = hr_client.get(reverse("feedback:letter_queue")).content.decode()
+
+    rows = {name: queue_row(page, letter) for name, letter in letters.items()}
+    assert "None" in rows["clean"] and "finding" not in rows["clean"]
+    assert "1 finding<" in rows["blocking"]
+    assert "1 advisory" in rows["advisory"] and "finding" not in rows["advisory"]
+    assert "Not checked: German" in rows["german"]
+    for name, letter in letters.items():
+        blocking, advisory = editor_counts(hr_client, letter)
+        summary = FeedbackLetter.objects.get(pk=letter.pk)
+        assert (summary.check_blocking, summary.check_advisory) == (blocking, advisory), name
+    editor = hr_client.get(reverse("feedback:letter_edit", args=[letters["german"].pk])).content.decode()
+    assert "Not checked: written in German" in editor
+
+
+def test_advisory_findings_and_untranslated_parts_do_not_block_approval(hr_user):
+    advisory = letter_edit(
+        letter=make_letter(), by=hr_user, subject="Feedback", body="Dear Ada,\n\nMedication was mentioned."
+    )
+    german = letter_edit(
+        letter=make_letter(name="Grete"),
+        by=hr_user,
+        subject="Feedback",
+        body="Liebe Grete,\n\nWir haben uns gegen Sie entschieden, weil Ihre Antworten zu allgemein waren.",
+    )
+
+    assert letter_approve(letter=advisory, by=hr_user).override_reason == ""
+    approved, skipped = letters_bulk_approve(letter_ids=[german.pk], by=hr_user)
+    assert approved == [german.pk] and not skipped
+
+
+def test_approving_saves_and_checks_the_text_on_the_screen_in_one_step(hr_client, hr_user):
+    letter = make_letter()
+    on_screen = letter.body.replace(
+        "Best regards",
+        "You also asked how the limits would be configured per customer, which was the right question."
+        "\n\nBest regards",
+        1,
+    )
+
+    response = hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {"when": "default", "subject": "Our feedback, Ada", "body": on_screen},
+    )
+
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.SCHEDULED
+    assert (letter.subject, letter.body) == ("Our feedback, Ada", on_screen.strip())
+    assert verbs(letter) == ["letter.drafted", "letter.edited", "letter.approved", "letter.scheduled"]
+
+
+def test_unsaved_edits_with_a_blocking_finding_are_saved_and_the_approval_refused(hr_client, hr_user):
+    letter = make_letter()
+    on_screen = letter.body + "\n\n" + BOILERPLATE
+
+    response = hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {"when": "default", "subject": letter.subject, "body": on_screen},
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Your edits were saved, but the letter was not approved" in page
+    assert "The quality check found 1 problem" in page
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.IN_REVIEW and BOILERPLATE in letter.body
+    assert verbs(letter) == ["letter.drafted", "letter.edited"]
+
+    hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {
+            "when": "default",
+            "subject": letter.subject,
+            "body": on_screen,
+            "override_reason": "Their own words.",
+        },
+    )
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.SCHEDULED and letter.override_reason == "Their own words."
+
+
+def test_approving_with_an_empty_subject_on_the_screen_is_refused_next_to_the_field(hr_client):
+    letter = make_letter()
+
+    response = hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]),
+        {"when": "default", "subject": "", "body": letter.body},
+    )
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.DRAFT
+
+
+def test_the_approve_button_posts_the_editors_text(hr_client):
+    letter = make_letter()
+
+    page = hr_client.get(reverse("feedback:letter_edit", args=[letter.pk])).content.decode()
+
+    button = page[page.index(">Approve and schedule</button>") - 300 :]
+    assert 'form="letter-form"' in button
+    assert f'formaction="{reverse("feedback:letter_approve", args=[letter.pk])}"' in button
+    reason = page[page.index('name="override_reason"') - 200 : page.index('name="override_reason"') + 200]
+    assert 'form="letter-form"' in reason
+
+
+@pytest.mark.parametrize("field", ["[First Name]", "{{name}}", "%FIRSTNAME%", "{candidate_first_name}"])
+def test_a_leftover_merge_field_blocks_approval(hr_user, field):
+    letter = make_letter()
+    letter = letter_edit(
+        letter=letter, by=hr_user, subject=letter.subject, body=letter.body.replace("Ada", field, 1)
+    )
+
+    with pytest.raises(LetterFindingsError) as caught:
+        letter_approve(letter=letter, by=hr_user)
+
+    assert [f.category for f in caught.value.findings.blocking] == ["merge_field"]
+
+
+def test_the_greeting_uses_the_preferred_name_and_never_a_surname_from_last_first(hr_user):
+    from candidates.models import Candidate
+
+    letter = make_letter(name="Lovelace, Augusta Ada")
+    Candidate.objects.filter(pk=letter.application.candidate_id).update(preferred_name="")
+    assert "Dear Augusta," in letter.body
+
+    # The same name typed by hand as "Dear Lovelace," is a finding.
+    edited = letter_edit(
+        letter=letter,
+        by=hr_user,
+        subject=letter.subject,
+        body=letter.body.replace("Dear Augusta,", "Dear Lovelace,"),
+    )
+    assert stored(edited)[0] == 1
+
+    preferred = make_letter(name="Ada Lovelace")
+    Candidate.objects.filter(pk=preferred.application.candidate_id).update(preferred_name="Ada L")
+    edited = letter_edit(letter=preferred, by=hr_user, subject=preferred.subject, body=preferred.body)
+    # Drafted before the preferred name was set: the greeting by first name is an advisory note.
+    assert stored(edited)[:2] == (0, 1)

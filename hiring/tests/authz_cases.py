@@ -116,4 +116,5 @@ CASES = {
     "hiring:import_confirm": Case(
         url=lambda w: reverse("hiring:import_confirm"), method="post", expect=hr_only()
     ),
+    "hiring:import_template": Case(url=lambda w: reverse("hiring:import_template"), expect=hr_only()),
 }

@@ -288,7 +288,8 @@ def test_hr_can_open_an_application_and_assign_a_panel(client, hr_user, intervie
         {
             "stage": application.current_stage_id,
             "interviewer": interviewer.pk,
-            "scheduled_at": "2030-01-07T10:00",
+            # Interviews are scheduled at most two years ahead (hiring.services.interviews).
+            "scheduled_at": f"{timezone.localdate() + dt.timedelta(days=40):%Y-%m-%d}T10:00",
         },
     )
     assert response.status_code == 302

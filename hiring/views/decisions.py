@@ -1,5 +1,12 @@
 """Decision pages: recording advance / hire / no-hire for the current stage, with the feedback
-points of a no-hire (rows added with htmx)."""
+points of a no-hire (rows added with htmx).
+
+The page tells the decider which other interviewers of the stage have not submitted their
+scorecards yet (decide anyway, or wait), and shows the quality check HR will run on each point
+as it is typed. That check is feedback's: hiring never imports feedback, so the template asks
+for the URL by name (``{% url 'feedback:point_check' as ... %}``), which is simply absent when
+feedback is not installed.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +30,23 @@ def _decision_target(request, pk):
 
 def _refused(request, application):
     return render(request, "hiring/decision_refused.html", {"application": application}, status=403)
+
+
+def _missing_scorecards(application, stage, user) -> list[str]:
+    """Names of the other interviewers of ``stage`` whose scorecard is not submitted yet."""
+    names = []
+    for interview in selectors.application_interviews(application):
+        if stage is None or interview.stage_id != stage.pk or interview.interviewer_id == user.pk:
+            continue
+        card = getattr(interview, "scorecard", None)
+        if card is None or not card.locked:
+            person = interview.interviewer
+            names.append(person.get_full_name() or person.get_username())
+    return names
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @login_required
@@ -73,13 +97,28 @@ def decision_create(request, pk):
                 return redirect("hiring:application_detail", pk=application.pk)
     else:
         form = DecisionForm(can_advance=can_advance)
-        proposals = selectors.proposed_points(request.user, application)
+        # Proposals come only from ratings that exist and say something: the decider's own low ones.
+        proposals = [
+            p
+            for p in selectors.proposed_points(request.user, application)
+            if (p["observation"] or "").strip() or (p["suggestion"] or "").strip()
+        ]
         formset = PointFormSet(prefix="points", initial=proposals or [{}], form_kwargs={"criteria": criteria})
         formset.extra = 0
+        form.proposed = bool(proposals)
+    missing = _missing_scorecards(application, stage, request.user)
     return render(
         request,
         "hiring/decision_form.html",
-        {"application": application, "stage": stage, "form": form, "formset": formset},
+        {
+            "application": application,
+            "stage": stage,
+            "form": form,
+            "formset": formset,
+            "proposed": getattr(form, "proposed", False),
+            "missing_scorecards": missing,
+            "missing_names": _names(missing) if missing else "",
+        },
     )
 
 

@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hiring import predicates
 from hiring.forms import ImportUploadForm
@@ -20,20 +21,42 @@ def import_upload(request):
     so what is confirmed is exactly what was previewed; it is checked again on confirm."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     plan = token = None
+    notice = ""
     if request.method == "POST" and form.is_valid():
         try:
-            text = imports.decode(form.cleaned_data["file"].read())
-        except ValueError as exc:
+            decoded = imports.read_upload(form.cleaned_data["file"])
+        except imports.FileRefused as exc:
             form.add_error("file", str(exc))
         else:
-            plan = imports.plan_import(text)
+            notice = decoded.notice
+            plan = imports.plan_import(decoded.text)
             if plan.ok:
-                token = imports.sign(text, request.user)
+                token = imports.sign(decoded.text, request.user)
     return render(
         request,
         "hiring/import.html",
-        {"form": form, "plan": plan, "token": token, "default_language": settings.LANGUAGE_CODE},
+        {**_page_context(), "form": form, "plan": plan, "token": token, "notice": notice},
+        status=400 if form.errors or (plan and plan.errors) else 200,
     )
+
+
+def _page_context() -> dict:
+    return {
+        "default_language": settings.LANGUAGE_CODE,
+        "columns": imports.COLUMNS,
+        "limits": imports.LIMITS,
+        "template_filename": imports.TEMPLATE_FILENAME,
+    }
+
+
+@login_required
+@only_if(predicates.can_open_application)
+@require_GET
+def import_template(request):
+    """The template file: a header row naming every column the import reads."""
+    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{imports.TEMPLATE_FILENAME}"'
+    return response
 
 
 def _decisions(post) -> tuple[dict[int, str], set[int]]:
@@ -70,14 +93,16 @@ def import_confirm(request):
             request,
             "hiring/import.html",
             {
+                **_page_context(),
                 "form": ImportUploadForm(),
                 "plan": exc.plan,
                 "token": token if exc.plan.ok else None,
                 "refused": True,
-                "default_language": settings.LANGUAGE_CODE,
             },
         )
     note = f"; {plan.removed} row(s) left out" if plan.removed else ""
+    if plan.consents_recorded:
+        note += f"; consent recorded for {plan.consents_recorded} known candidate(s)"
     messages.success(
         request,
         f"Imported: {plan.new_candidates} new candidate(s), {plan.new_applications} new application(s); "

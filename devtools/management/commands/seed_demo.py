@@ -606,14 +606,26 @@ class Command(BaseCommand):
             letter_approve(letter=clean[4], by=hr, send_at=timezone.now() + dt.timedelta(minutes=1))
 
     def _print_candidate_links(self):
+        """The candidate page of every letter sent so far (what each email links to), and how many
+        letters are still scheduled (the worker sends them; their emails carry their links)."""
         from feedback.links import letter_page_url
         from feedback.models import FeedbackLetter
 
-        sent = FeedbackLetter.objects.filter(status=FeedbackLetter.Status.SENT).order_by("id")[:3]
+        sent = list(FeedbackLetter.objects.filter(status=FeedbackLetter.Status.SENT).order_by("id"))
         if sent:
-            self.stdout.write("Candidate pages of letters already sent (what the emails link to):")
+            self.stdout.write(
+                f"Candidate pages of the {len(sent)} letter{'s' if len(sent) != 1 else ''} "
+                "sent so far (what each email links to):"
+            )
             for letter in sent:
                 self.stdout.write(f"  {letter_page_url(letter)}")
+        scheduled = FeedbackLetter.objects.filter(status=FeedbackLetter.Status.SCHEDULED).count()
+        if scheduled:
+            many = scheduled != 1
+            self.stdout.write(
+                f"{scheduled} more letter{'s are' if many else ' is'} scheduled, not listed: the worker "
+                f"sends {'them' if many else 'it'} at {'their' if many else 'its'} send time."
+            )
 
     # --- The data ---------------------------------------------------------------------------
 

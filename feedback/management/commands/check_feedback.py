@@ -1,7 +1,11 @@
 """``manage.py check_feedback [FILE|-] [--format text|json]``: lint feedback text from a script.
 
-Exit status: 0 when the text is clean, 1 when anything is found, 2 when the
-file cannot be read.
+The same check as the app's (``feedback.quality.check``): phrase lists (with the admin's
+phrases when the database has them), the sentence classifier, leftover merge fields, and
+parts in a language the check does not read ("Not checked: written in German").
+
+Exit status: 0 when the text is clean, 1 when anything is found (advisory findings and
+"not checked" notes included), 2 when the file cannot be read.
 """
 
 import json
@@ -10,7 +14,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from feedback.quality.rules import check_text, rules_from_db
+from feedback.quality.check import Checker
+from feedback.quality.rules import rules_from_db
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -35,7 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, output_format, **options):
         text = self._read(file, options.get("stdin") or sys.stdin)
-        findings = check_text(text, extra_rules=self._admin_rules())
+        findings = Checker(extra_rules=self._admin_rules()).check_text(text)
         rows = []
         for f in findings:
             line, column = _line_col(text, f.start)
@@ -49,6 +54,11 @@ class Command(BaseCommand):
                     "text": f.text,
                     "message": f.message,
                     "suggestion": f.suggestion,
+                    # Added in issue 11; the keys above are unchanged.
+                    "confidence": round(f.confidence, 3),
+                    "blocking": f.blocking,
+                    "source": f.source,
+                    "language": f.language,
                 }
             )
         if output_format == "json":
@@ -59,8 +69,9 @@ class Command(BaseCommand):
                     row["text"], ensure_ascii=False
                 )  # a span with a newline stays on one line
                 suffix = f" ({row['suggestion']})" if row["suggestion"] else ""
+                category = row["category"] + ("" if row["blocking"] else " (advisory)")
                 self.stdout.write(
-                    f"{row['line']}:{row['column']} {row['category']} {quoted}: {row['message']}{suffix}"
+                    f"{row['line']}:{row['column']} {category} {quoted}: {row['message']}{suffix}"
                 )
         self.found = bool(findings)
 

@@ -1,7 +1,10 @@
-"""Store the quality check's findings count on every letter still to approve that lacks a current one.
+"""Store the quality check's result on every letter still to approve whose stored result is stale.
 
-Run once after migrating (letters drafted before the count was stored), or after
-bulk-loading letters; drafting and editing keep the count current on their own.
+A letter's stored result is keyed by everything it depends on (its text, its points, the
+candidate's names, the phrase lists, the admin's phrases, the classifier's model); see
+``feedback.letters.findings``. Run it after migrating, after a bulk load, or after the phrase
+lists or the model changed, so that the queue and bulk approval find every result ready:
+they would otherwise check the stale letters themselves, when first shown or approved.
 """
 
 from django.core.management.base import BaseCommand
@@ -10,7 +13,7 @@ from feedback.letters.findings import letters_store_findings
 
 
 class Command(BaseCommand):
-    help = "Check letters in draft or review whose stored findings count is missing or stale, and store it."
+    help = "Check letters in draft or review whose stored quality-check result is missing or stale, and store it."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
