@@ -381,6 +381,8 @@ class Seeder:
                 "override_reason",
                 "created_at",
                 "updated_at",
+                # The reapply date an approved letter promised (fixed at approval).
+                "reapply_on",
                 # The quality check's stored result: empty (not checked), written explicitly since
                 # COPY applies no Django defaults; letters_store_findings() fills it in below.
                 "check_key",
@@ -625,6 +627,7 @@ class Seeder:
                 "",
                 decided_at,
                 approved_at or decided_at,
+                (decided_at + dt.timedelta(days=182)).date() if approved_at else None,
                 "",
                 None,
                 None,
@@ -639,6 +642,9 @@ class Seeder:
                 sent_subject,
                 sent_text,
                 "",
+                None,
+                None,
+                None,
             )
         )
         return status
@@ -672,6 +678,9 @@ class Seeder:
                 "You can apply again" if sent else "",
                 "You asked us to tell you when you could apply again." if sent else "",
                 "",
+                None,
+                None,
+                None,
             )
         )
 
@@ -686,6 +695,10 @@ DELIVERY_COLUMNS = (
     "sent_subject",
     "sent_text",
     "sent_html",
+    # The outbox's stored message and its run of temporary failures: none in the seed.
+    "sent_raw",
+    "sent_envelope",
+    "failing_since",
 )
 
 
