@@ -128,10 +128,36 @@ def markdown(
         f"targets met." + (f" Missed: {', '.join(r.measure for r in missed)}." if missed else "") + "\n"
     )
     for section in sections:
-        parts.append(f"## {section.title}\n")
-        parts.append(table(section.rows))
-        for note in section.notes:
-            parts.append(note.strip() + "\n")
-        if section.details:
-            parts.append("```\n" + section.details.rstrip() + "\n```\n")
+        parts.append(section_markdown(section))
+    return "\n".join(parts)
+
+
+def section_markdown(section: Section, *, level: int = 2) -> str:
+    """One section: its heading, table, notes and details."""
+    parts = [f"{'#' * level} {section.title}\n", table(section.rows)]
+    for note in section.notes:
+        parts.append(note.strip() + "\n")
+    if section.details:
+        parts.append("```\n" + section.details.rstrip() + "\n```\n")
+    return "\n".join(parts)
+
+
+def fragment(
+    *,
+    heading: str,
+    sections: list[Section],
+    command: str,
+    started: dt.datetime,
+    elapsed_s: float,
+    machine_info: dict[str, str],
+) -> str:
+    """Part of docs/benchmarks.md for a run of some phases only (``manage.py bench --only``):
+    a heading, when and how it ran, the machine, and each section one level down."""
+    parts = [f"## {heading}\n"]
+    parts.append(
+        f"Produced by `{command}` on {started:%Y-%m-%d} at {started:%H:%M} UTC, in "
+        f"{elapsed_s:.0f} s. Machine: " + "; ".join(f"{k}: {v}" for k, v in machine_info.items()) + ".\n"
+    )
+    for section in sections:
+        parts.append(section_markdown(section, level=3))
     return "\n".join(parts)

@@ -10,7 +10,10 @@ Phases, each reported as a section of docs/benchmarks.md:
 4. those letters (now approved) made due and sent: sweep → Celery worker on
    Redis → SMTP to an aiosmtpd sink, against a bare smtplib loop;
 5. the reminder sweep over the small and the large reminder table, with the
-   same number due, and its query plan.
+   same number due, and its query plan;
+6. the quality check (phrase lists + sentence classifier) on one letter (p95) and on
+   10,000 letters in bulk, against the phrase lists alone (``devtools/bench/quality.py``).
+   It needs no database: ``phases=("quality",)`` skips migrating and seeding.
 """
 
 import datetime as dt
@@ -24,8 +27,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from devtools.bench import bulk, pages, reminders, seed, sending
-from devtools.bench.report import Row, Section, machine, markdown, ms, ratio, text_table
+from devtools.bench import bulk, pages, quality, reminders, seed, sending
+from devtools.bench.report import Row, Section, fragment, machine, markdown, ms, ratio, text_table
 from devtools.bench.servers import Gunicorn
 from feedback.models import FeedbackLetter, ReapplyReminder
 from hiring.models import Application
@@ -43,6 +46,8 @@ class Sizes:
     page_seconds: float = 3.0
     connections: int = 2
     sweep_repeats: int = 3
+    quality_runs: int = 500  # letters checked one at a time (p50/p95)
+    quality_letters: int = 10_000  # letters checked in bulk
 
     @classmethod
     def smoke(cls) -> "Sizes":
@@ -56,11 +61,15 @@ class Sizes:
             page_rounds=1,
             page_seconds=0.5,
             sweep_repeats=1,
+            quality_runs=20,
+            quality_letters=30,
         )
 
 
 PAGE_TARGET = 3.0
 SEND_TARGET = 0.5
+DATABASE_PHASES = ("pages", "bulk", "sending", "reminders")
+PHASES = (*DATABASE_PHASES, "quality")
 
 
 class Bench:
@@ -181,9 +190,114 @@ class Bench:
         self.log(f"    {large['total']:,} rows, {large['due']:,} due: {large['seconds']:.3f} s")
         self.data["reminders"] = {"small": small, "large": large}
 
+    def quality_check(self) -> None:
+        s = self.sizes
+        self.step(f"quality check: one letter x {s.quality_runs:,}, {s.quality_letters:,} letters in bulk")
+        self.data["quality"] = quality.run(
+            runs=s.quality_runs, letters=s.quality_letters, warmup=min(50, s.quality_runs), log=self.log
+        )
+
     # -- the report -----------------------------------------------------------------------------
 
     def report(self) -> list[Section]:
+        sections = self.database_report() if self.database_phases else []
+        if "quality" in self.phases:
+            sections.append(self.quality_report())
+        return sections
+
+    def quality_report(self) -> Section:
+        s = self.sizes
+        q = self.data.get("quality") or {}
+        section = Section(f"Quality check (letters of {quality.LETTER_CHARS:,} characters)")
+        if not q:
+            section.rows.append(Row("Quality check", "not measured", met=False))
+            return section
+        one = q["single"]
+        check, phrases, model = one["check"], one["phrases"], one["classifier"]
+        r95 = ratio(check["p95_ms"], phrases["p95_ms"])
+        section.rows.append(
+            Row(
+                "One letter, the whole check: p95",
+                ms(check["p95_ms"]),
+                ms(phrases["p95_ms"]),
+                f"{r95:.1f}×",
+                f"≤ {quality.ONE_LETTER_P95_MS:.0f} ms",
+                met=check["p95_ms"] <= quality.ONE_LETTER_P95_MS,
+                note="baseline: the phrase lists alone",
+            )
+        )
+        section.rows.append(
+            Row(
+                "One letter, the whole check: p50",
+                ms(check["p50_ms"]),
+                ms(phrases["p50_ms"]),
+                f"{ratio(check['p50_ms'], phrases['p50_ms']):.1f}×",
+            )
+        )
+        section.rows.append(
+            Row(
+                "One letter, the classifier alone (split + model): p95",
+                ms(model["p95_ms"]),
+                ms(phrases["p95_ms"]),
+                f"{ratio(model['p95_ms'], phrases['p95_ms']):.1f}×",
+            )
+        )
+        b = q.get("bulk")
+        if b:
+            section.rows.append(
+                Row(
+                    f"{b['letters']:,} letters in bulk, the whole check (one batched call)",
+                    f"{b['check_s']:.2f} s",
+                    f"{b['phrases_s']:.2f} s",
+                    f"{ratio(b['check_s'], b['phrases_s']):.1f}×",
+                    f"≤ {quality.BULK_SECONDS:.0f} s",
+                    met=b["check_s"] <= quality.BULK_SECONDS,
+                    note=f"{b['check_s'] / b['letters'] * 1000:.2f} ms a letter",
+                )
+            )
+            section.rows.append(
+                Row(
+                    f"{b['letters']:,} letters in bulk, the classifier alone (`classify_texts`)",
+                    f"{b['classifier_s']:.2f} s",
+                    f"{b['phrases_s']:.2f} s",
+                    f"{ratio(b['classifier_s'], b['phrases_s']):.1f}×",
+                )
+            )
+            section.rows.append(
+                Row(
+                    f"{b['letters']:,} letters in bulk, the language identifier alone",
+                    f"{b['languages_s']:.2f} s",
+                    f"{b['phrases_s']:.2f} s",
+                    f"{ratio(b['languages_s'], b['phrases_s']):.1f}×",
+                )
+            )
+        section.rows.append(
+            Row(
+                "Model load and verification (once per process, cold)",
+                f"{q['model_load_s'] * 1000:,.0f} ms",
+                note=q["model_version"],
+            )
+        )
+        chars = q["letter_chars"]
+        section.notes.append(
+            "The check is `feedback.quality.check.Checker(extra_rules=())`: phrase lists, sentence "
+            "classifier, language identifier and merge-field checks, what the letter editor and bulk "
+            "approval run (without HR's own phrases, so no database). Baseline: the phrase lists alone "
+            "(`feedback.quality.rules.check_text`) on the same letters in the same process. "
+            f"One letter: {one['runs']:,} letters timed one at a time, the check, the phrase lists and "
+            "the classifier alone taking turns on each, after a warm-up; the model's load is left out "
+            "and shown on its own. Bulk: one `Checker.check_texts` call over all the letters (what "
+            "bulk approval does), against the phrase lists in a loop. "
+            f"Letters: built (seeded) from the held-out corpus, {chars['min']:,}-{chars['max']:,} "
+            f"characters (mean {chars['mean']:,.0f}), {one['sentences_per_letter']:.0f} sentences, "
+            f"{one['findings_per_letter']:.1f} findings "
+            f"({one['blocking_per_letter']:.1f} blocking) a letter. "
+            f"Sizes: {s.quality_runs:,} single letters, {s.quality_letters:,} in bulk. The bulk budget "
+            f'(issue 11: "10,000 letters in seconds") is judged at ≤ {quality.BULK_SECONDS:.0f} s.'
+        )
+        return section
+
+    def database_report(self) -> list[Section]:
         s = self.sizes
         d = self.data
         sections = []
@@ -403,15 +517,23 @@ class Bench:
 
     # -- everything -----------------------------------------------------------------------------
 
-    def run(self, *, phases=("pages", "bulk", "sending", "reminders"), migrate: bool = True) -> list[Section]:
+    def run(self, *, phases=PHASES, migrate: bool = True) -> list[Section]:
+        """Run ``phases`` (a subset of ``PHASES``). Without a database phase ("quality" alone)
+        nothing is migrated or seeded and no database is touched."""
+        unknown = set(phases) - set(PHASES)
+        if unknown:
+            raise ValueError(f"unknown bench phases {sorted(unknown)}: choose from {', '.join(PHASES)}")
+        self.phases = tuple(phases)
+        self.database_phases = [p for p in phases if p in DATABASE_PHASES]
         self.started = time.monotonic()
         self.started_at = timezone.now()
         self.machine = machine()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        if migrate:
+        if self.database_phases and migrate:
             self.step("migrating the bench database")
             call_command("migrate", verbosity=0, interactive=False)
-        self.seed_and_count()
+        if self.database_phases:
+            self.seed_and_count()
         if "pages" in phases:
             self.page_latencies()
         if "bulk" in phases or "sending" in phases:
@@ -420,6 +542,8 @@ class Bench:
             self.sending()
         if "reminders" in phases:
             self.reminder_sweep()
+        if "quality" in phases:
+            self.quality_check()
         self.elapsed = time.monotonic() - self.started
         self.sections = self.report()
         # var/ may have been cleaned meanwhile (make clean, make demo): write anyway.
@@ -439,6 +563,17 @@ class Bench:
             machine_info=self.machine,
             setup=setup,
             preamble=preamble,
+        )
+
+    def fragment(self, *, heading: str, command: str) -> str:
+        """The sections of this run as a part of docs/benchmarks.md (see ``report.fragment``)."""
+        return fragment(
+            heading=heading,
+            sections=self.sections,
+            command=command,
+            started=self.started_at.astimezone(dt.UTC),
+            elapsed_s=self.elapsed,
+            machine_info=self.machine,
         )
 
     @staticmethod

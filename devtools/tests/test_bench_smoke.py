@@ -3,6 +3,8 @@
 Nothing here asserts a timing: the bench measures, it never fails on speed.
 """
 
+import io
+import json
 import os
 import re
 import subprocess
@@ -14,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from devtools.bench import seed
+from devtools.bench import quality, seed
 from devtools.bench.runner import Bench, Sizes
 from feedback.models import FeedbackLetter, ReapplyReminder
 from hiring.models import Application, Decision, Interview, Scorecard
@@ -87,6 +89,52 @@ def test_bench_harness_produces_the_table_at_tiny_sizes(live_server, settings, t
     assert (tmp_path / "results.json").exists()
 
 
+def test_quality_phase_runs_alone_without_a_database_and_appends_its_section(tmp_path):
+    """`manage.py bench --only quality --small`: no database (no django_db mark), tiny sizes."""
+    output = tmp_path / "benchmarks.md"
+    output.write_text("# Benchmarks\n\nEarlier runs.\n")
+    out = io.StringIO()
+
+    call_command(
+        "bench",
+        "--only",
+        "quality",
+        "--small",
+        "--output",
+        str(output),
+        "--workdir",
+        str(tmp_path),
+        stdout=out,
+    )
+
+    doc = output.read_text()
+    assert doc.startswith("# Benchmarks\n\nEarlier runs.\n\n## Quality check (issue 11)\n")
+    assert "### Quality check (letters of 2,000 characters)" in doc
+    assert re.search(
+        r"\| One letter, the whole check: p95 [^|]*\| [\d.]+ ms \| [\d.]+ ms \| [\d.]+× \| ≤ 20 ms \|", doc
+    )
+    assert re.search(r"\| 30 letters in bulk, the whole check [^|]*\| [\d.]+ s \| [\d.]+ s \|", doc)
+    assert "Model load and verification" in doc
+    assert "| Measure | Figure | Baseline | Ratio | Target | Met |" in out.getvalue()
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["quality"]["single"]["runs"] == Sizes.smoke().quality_runs
+    assert results["quality"]["bulk"]["letters"] == Sizes.smoke().quality_letters
+
+
+def test_bench_letters_are_the_same_for_a_seed_and_about_2000_characters():
+    letters = quality.make_letters(40, seed=5)
+
+    assert letters == quality.make_letters(40, seed=5)
+    assert letters != quality.make_letters(40, seed=6)
+    assert all(1_800 <= len(text) <= 2_000 for text in letters)
+    assert all(text.startswith("Dear ") and "Kind regards," in text for text in letters)
+
+
+def test_bench_refuses_an_unknown_phase():
+    with pytest.raises(ValueError, match="unknown bench phases"):
+        Bench(sizes=Sizes.smoke(), workdir=Path("/nonexistent"), redis_url="").run(phases=("qualiti",))
+
+
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_bench_refuses_sqlite_with_a_clear_message(settings):
     settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"]}}
@@ -130,7 +178,7 @@ def test_make_bench_runs_end_to_end_at_tiny_sizes(tmp_path):
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     doc = output.read_text()
-    for heading in ("## Pages", "## Bulk approval", "## Sending", "## Reminder sweep"):
+    for heading in ("## Pages", "## Bulk approval", "## Sending", "## Reminder sweep", "## Quality check"):
         assert heading in doc
     assert "Letters per second, sweep → Celery → SMTP" in doc
     assert re.search(r"\| Distinct messages at the sink [^|]*\| 20 \|", doc)

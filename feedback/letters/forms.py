@@ -2,6 +2,7 @@
 
 from django import forms
 
+from feedback.letters.services import send_time_problem
 from feedback.models import LetterTemplate
 
 MAX_BULK = 20000
@@ -68,6 +69,11 @@ class LetterApproveForm(forms.Form):
         data = super().clean()
         if data.get("when") == "chosen" and not data.get("send_at"):
             self.add_error("send_at", "Choose the date and time to send, or pick the next business morning.")
+        elif data.get("when") == "chosen":
+            # The service refuses the same (letter_approve); said here next to the field.
+            problem = send_time_problem(data["send_at"])
+            if problem:
+                self.add_error("send_at", problem)
         if data.get("when") != "chosen":
             data["send_at"] = None
         return data

@@ -246,13 +246,37 @@ def _restate_reapply_date(
     return subject.replace(old, new), body.replace(old, new)
 
 
+# How far ahead HR may schedule a letter (calendar days). A letter scheduled further out would
+# leave review for good by mistake (a typo in the year): candidates wait weeks, not years.
+SEND_AT_MAX_AHEAD_DAYS = 365
+
+
+def send_time_problem(send_at: dt.datetime, now: dt.datetime | None = None) -> str:
+    """A sentence saying why ``send_at`` (an aware datetime) cannot be a letter's send time, or "".
+
+    It must be in the future and at most ``SEND_AT_MAX_AHEAD_DAYS`` calendar days ahead of
+    ``now`` (default: the current time). Used by the approval form and ``letter_approve``.
+    """
+    now = now or timezone.now()
+    if send_at <= now:
+        return "The send time must be in the future."
+    if send_at > now + dt.timedelta(days=SEND_AT_MAX_AHEAD_DAYS):
+        latest = timezone.localtime(now + dt.timedelta(days=SEND_AT_MAX_AHEAD_DAYS))
+        return (
+            f"The send time must be within a year from now (at the latest {latest:%d %B %Y}); "
+            "check the year."
+        )
+    return ""
+
+
 def _send_time(send_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     if send_at is None:
         return next_business_morning(now)
     if timezone.is_naive(send_at):
         raise LetterStateError("The send time needs a time zone.")
-    if send_at <= now:
-        raise LetterStateError("The send time must be in the future.")
+    problem = send_time_problem(send_at, now)
+    if problem:
+        raise LetterStateError(problem)
     return send_at
 
 
@@ -276,7 +300,8 @@ def letter_approve(
     If it differs from the saved text it is saved first (``letter_edit``: audited, the letter
     goes in review), then checked and approved: approval approves what HR sees, and edits are
     never dropped (they stay saved when the approval is refused). ``send_at``: an aware
-    datetime in the future, default the next business morning
+    datetime in the future and at most ``SEND_AT_MAX_AHEAD_DAYS`` (365) calendar days ahead,
+    default the next business morning
     (``core.dates.next_business_morning``: weekends, public holidays and closure days
     skipped). Approval fixes the letter's reapply date (``reapply_on``: the decision's
     date plus the job's cool-down now, in calendar days); if the cool-down changed since

@@ -185,6 +185,36 @@ def test_approval_in_the_past_is_refused(hr_client, hr_user):
     assert letter.status == FeedbackLetter.Status.DRAFT
 
 
+@pytest.mark.parametrize("send_at", ["9999-12-31T23:59", "LATER"])
+def test_approval_more_than_a_year_ahead_is_refused_next_to_the_field(hr_client, send_at):
+    letter = make_letter()
+    if send_at == "LATER":
+        later = timezone.localtime(timezone.now() + dt.timedelta(days=366))
+        send_at = later.strftime("%Y-%m-%dT%H:%M")
+
+    response = hr_client.post(
+        reverse("feedback:letter_approve", args=[letter.pk]), {"when": "chosen", "send_at": send_at}
+    )
+
+    assert response.status_code == 400
+    assert "within a year from now" in response.content.decode()
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.DRAFT
+
+
+def test_the_service_refuses_a_send_time_more_than_a_year_ahead(hr_user):
+    letter = make_letter()
+    too_late = timezone.now() + dt.timedelta(days=366)
+
+    with pytest.raises(LetterStateError, match="within a year from now"):
+        letter_approve(letter=letter, by=hr_user, send_at=too_late)
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.DRAFT
+    assert letter_approve(
+        letter=letter, by=hr_user, send_at=timezone.now() + dt.timedelta(days=364)
+    ).status == FeedbackLetter.Status.SCHEDULED
+
+
 def test_approving_twice_is_refused(hr_user):
     letter = make_letter()
     letter_approve(letter=letter, by=hr_user)

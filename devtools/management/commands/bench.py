@@ -8,6 +8,8 @@ empties the Redis database REDIS_URL names, so give it one of its own.
 
     manage.py bench                       # full sizes, writes docs/benchmarks.md
     manage.py bench --small --output -    # tiny sizes, a minute, table only
+    manage.py bench --only quality        # the quality check alone: no PostgreSQL, no Redis,
+                                          # prints a section for docs/benchmarks.md
 """
 
 import dataclasses
@@ -70,8 +72,16 @@ class Command(BaseCommand):
             "--tool", choices=["auto", "wrk", "python"], default="auto", help="load generator"
         )
         parser.add_argument(
-            "--phases", default="pages,bulk,sending,reminders", help="comma-separated subset to run"
+            "--phases", default="pages,bulk,sending,reminders,quality", help="comma-separated subset to run"
         )
+        parser.add_argument(
+            "--only",
+            choices=["quality"],
+            help="run only this phase, in this process with these settings (no database is created): "
+            "prints its table and a Markdown section; --output FILE appends the section to FILE",
+        )
+        parser.add_argument("--quality-runs", type=int, help="letters checked one at a time (default 500)")
+        parser.add_argument("--quality-letters", type=int, help="letters checked in bulk (default 10,000)")
         parser.add_argument("--applications", type=int, help="large size (default 200,000; small: 1%%)")
         parser.add_argument("--letters", type=int, help="letters approved and sent (default 10,000)")
         parser.add_argument(
@@ -81,6 +91,8 @@ class Command(BaseCommand):
         parser.add_argument("--command-line", default="", help="(internal) the command as typed")
 
     def handle(self, *args, **options):
+        if options["only"]:
+            return self.only(options)
         if options["inner"]:
             return self.inner(options)
         return self.outer(options)
@@ -113,9 +125,17 @@ class Command(BaseCommand):
         for flag in ("small", "keep"):
             if options[flag]:
                 argv.append(f"--{flag}")
-        for key in ("output", "workdir", "applications", "letters", "reminders"):
+        for key in (
+            "output",
+            "workdir",
+            "applications",
+            "letters",
+            "reminders",
+            "quality_runs",
+            "quality_letters",
+        ):
             if options[key]:
-                argv += [f"--{key}", str(options[key])]
+                argv += [f"--{key.replace('_', '-')}", str(options[key])]
         argv += ["--tool", options["tool"], "--phases", options["phases"], "--command-line", command_line]
         env = {
             **os.environ,
@@ -131,12 +151,54 @@ class Command(BaseCommand):
         if code:
             raise CommandError(f"the bench failed (exit {code})")
 
+    # -- one phase that needs no database, in this process ------------------------------------------
+
+    def only(self, options):
+        from devtools.bench.runner import Bench
+
+        phase = options["only"]
+        workdir = Path(options["workdir"] or Path(settings.BASE_DIR) / "var" / "bench")
+        bench = Bench(
+            sizes=self._sizes(options),
+            workdir=workdir,
+            redis_url="",
+            log=lambda line: self.stdout.write(line),
+        )
+        started = time.monotonic()
+        bench.run(phases=(phase,))
+        command = options["command_line"] or " ".join(["manage.py", *sys.argv[1:]])
+        section = bench.fragment(heading=f"{phase.capitalize()} check (issue 11)", command=command)
+        self.stdout.write("")
+        self.stdout.write(bench.text())
+        self.stdout.write(f"\n{time.monotonic() - started:.0f} s in all.\n")
+        self.stdout.write(section)
+        output = options["output"]
+        if output and output != "-":
+            path = Path(output)
+            if not path.is_absolute():
+                path = Path(settings.BASE_DIR) / path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            old = path.read_text() if path.exists() else ""
+            path.write_text(old.rstrip("\n") + ("\n\n" if old.strip() else "") + section)
+            self.stdout.write(f"Appended to {path}.")
+
+    @staticmethod
+    def _sizes(options):
+        from devtools.bench.runner import Sizes
+
+        sizes = Sizes.smoke() if options["small"] else Sizes()
+        overrides = {}
+        for key in ("quality_runs", "quality_letters"):
+            if options.get(key) is not None:
+                overrides[key] = options[key]
+        return dataclasses.replace(sizes, **overrides)
+
     # -- in the bench database, with config.settings.bench ----------------------------------------
 
     def inner(self, options):
-        from devtools.bench.runner import Bench, Sizes
+        from devtools.bench.runner import Bench
 
-        sizes = Sizes.smoke() if options["small"] else Sizes()
+        sizes = self._sizes(options)
         overrides = {}
         if options["applications"]:
             overrides.update(

@@ -13,7 +13,10 @@ from feedback.letters.findings import letters_store_findings
 
 
 class Command(BaseCommand):
-    help = "Check letters in draft or review whose stored quality-check result is missing or stale, and store it."
+    help = (
+        "Check letters in draft or review whose stored quality-check result is missing or stale, "
+        "and store it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
