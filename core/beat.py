@@ -12,7 +12,7 @@ import logging
 import time
 
 from celery.beat import PersistentScheduler
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from core.heartbeats import BEAT, MARK_EVERY, heartbeat_mark
 
@@ -34,8 +34,10 @@ class HeartbeatScheduler(PersistentScheduler):
     def mark_alive(self) -> None:
         """Mark the heartbeat; a database that is down is logged, never stops the schedule."""
         try:
-            # Beat keeps one connection for ever: drop it if an outage broke it.
-            close_old_connections()
+            # Beat keeps one connection for ever: drop it if an outage broke it (never inside a
+            # transaction someone else holds open, as a test's is).
+            if not connection.in_atomic_block:
+                close_old_connections()
             heartbeat_mark(name=BEAT)
         except Exception as exc:  # noqa: BLE001 - any database error: log it, keep scheduling
             logger.warning("beat heartbeat not recorded: %s", type(exc).__name__)

@@ -12,15 +12,24 @@ from feedback.models import FeedbackLetter
 
 
 def editable_letter_ids(n: int) -> list[int]:
-    """Letters waiting for HR, those in review first."""
+    """Letters waiting for HR, those in review first, to candidates who can be emailed.
+
+    The seed unsubscribes 2% of the candidates; their approved letters are rightly never
+    emailed (``feedback.letters.emails.letter_skip_reason`` cancels them at send time), so
+    the sending phase, which expects every letter at the SMTP sink, does not take them.
+    """
+    emailable = FeedbackLetter.objects.filter(
+        application__candidate__unsubscribed_at__isnull=True,
+        application__candidate__erased_at__isnull=True,
+    )
     in_review = list(
-        FeedbackLetter.objects.filter(status=FeedbackLetter.Status.IN_REVIEW)
+        emailable.filter(status=FeedbackLetter.Status.IN_REVIEW)
         .order_by("id")
         .values_list("pk", flat=True)[:n]
     )
     if len(in_review) < n:
         in_review += list(
-            FeedbackLetter.objects.filter(status=FeedbackLetter.Status.DRAFT)
+            emailable.filter(status=FeedbackLetter.Status.DRAFT)
             .order_by("id")
             .values_list("pk", flat=True)[: n - len(in_review)]
         )

@@ -6,6 +6,7 @@ from feedback.letters.services import send_time_problem
 from feedback.models import LetterTemplate
 
 MAX_BULK = 20000
+MAX_ID = 2**63 - 1  # the largest primary key any supported database stores
 
 
 class LetterEditForm(forms.Form):
@@ -17,6 +18,13 @@ class LetterEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
         help_text='Plain text. A blank line starts a paragraph; lines starting with "- " make a list.',
     )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            # Spaces and line breaks alone would be stored as an empty letter.
+            raise forms.ValidationError("Write the letter's text.")
+        return body
 
     def __init__(self, *args, lint_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,6 +99,9 @@ class LetterIdsField(forms.Field):
             ids = sorted({int(v) for v in value})
         except (TypeError, ValueError) as exc:
             raise forms.ValidationError("The selection is not valid.") from exc
+        if ids and (ids[0] < 1 or ids[-1] > MAX_ID):
+            # No letter has such a number, and the database cannot even compare it.
+            raise forms.ValidationError("The selection is not valid.")
         if len(ids) > MAX_BULK:
             raise forms.ValidationError(f"Select at most {MAX_BULK} letters at once.")
         return ids

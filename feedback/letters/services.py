@@ -263,8 +263,7 @@ def send_time_problem(send_at: dt.datetime, now: dt.datetime | None = None) -> s
     if send_at > now + dt.timedelta(days=SEND_AT_MAX_AHEAD_DAYS):
         latest = timezone.localtime(now + dt.timedelta(days=SEND_AT_MAX_AHEAD_DAYS))
         return (
-            f"The send time must be within a year from now (at the latest {latest:%d %B %Y}); "
-            "check the year."
+            f"The send time must be within a year from now (at the latest {latest:%d %B %Y}); check the year."
         )
     return ""
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -157,6 +158,9 @@ def letter_edit(request, pk):
         )
     except letter_services.LetterStateError as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:  # the model's own limits, next to the field
+        form.add_error(None, exc)
+        return _editor(request, letter, edit_form=form, status=400)
     else:
         messages.success(request, "Saved. The letter is in review.")
     return redirect(letter)

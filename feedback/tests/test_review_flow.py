@@ -210,9 +210,10 @@ def test_the_service_refuses_a_send_time_more_than_a_year_ahead(hr_user):
         letter_approve(letter=letter, by=hr_user, send_at=too_late)
     letter.refresh_from_db()
     assert letter.status == FeedbackLetter.Status.DRAFT
-    assert letter_approve(
-        letter=letter, by=hr_user, send_at=timezone.now() + dt.timedelta(days=364)
-    ).status == FeedbackLetter.Status.SCHEDULED
+    assert (
+        letter_approve(letter=letter, by=hr_user, send_at=timezone.now() + dt.timedelta(days=364)).status
+        == FeedbackLetter.Status.SCHEDULED
+    )
 
 
 def test_approving_twice_is_refused(hr_user):
@@ -756,3 +757,30 @@ def test_the_greeting_uses_the_preferred_name_and_never_a_surname_from_last_firs
     edited = letter_edit(letter=preferred, by=hr_user, subject=preferred.subject, body=preferred.body)
     # Drafted before the preferred name was set: the greeting by first name is an advisory note.
     assert stored(edited)[:2] == (0, 1)
+
+
+@pytest.mark.parametrize("blank", [" ", "\r\n\r\n", "\t "])
+def test_a_letter_of_spaces_and_line_breaks_is_refused_next_to_the_field(hr_client, blank):
+    letter = make_letter()
+    body_before = letter.body
+
+    for name, extra in (("feedback:letter_edit", {}), ("feedback:letter_approve", {"when": "default"})):
+        response = hr_client.post(
+            reverse(name, args=[letter.pk]), {"subject": letter.subject, "body": blank, **extra}
+        )
+
+        assert response.status_code == 400
+        assert "Write the letter&#x27;s text." in response.content.decode()
+        letter.refresh_from_db()
+        assert (letter.body, letter.status) == (body_before, FeedbackLetter.Status.DRAFT)
+
+
+@pytest.mark.parametrize("letter_id", [str(2**63), str(2**70), "-1", "0"])
+def test_bulk_approval_of_a_letter_number_no_letter_can_have_is_refused(hr_client, letter_id):
+    letter = make_letter()
+
+    response = hr_client.post(reverse("feedback:letters_bulk_approve"), {"letters": [letter.pk, letter_id]})
+
+    assert response.status_code < 500
+    letter.refresh_from_db()
+    assert letter.status == FeedbackLetter.Status.DRAFT

@@ -69,3 +69,46 @@ def throwaway_redis(tmp_path):
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+def ensure_migration_data() -> None:
+    """Re-create what data migrations made (role groups, the default letter template).
+
+    A transactional test (live server, real worker) empties every table when it ends, data
+    migrations' rows included; tests that run after it would otherwise find no role groups and
+    no default template, which a real database always has.
+    """
+    from django.contrib.auth.models import Group
+
+    from core import roles
+    from feedback import placeholders
+    from feedback.models import LetterTemplate
+
+    for name in roles.ALL:
+        Group.objects.get_or_create(name=name)
+    if not LetterTemplate.objects.filter(is_default=True).exists():
+        LetterTemplate.objects.get_or_create(
+            name=placeholders.DEFAULT_NAME,
+            defaults={
+                "subject": placeholders.DEFAULT_SUBJECT,
+                "body_text": placeholders.DEFAULT_TEXT,
+                "body_html": placeholders.DEFAULT_HTML,
+                "is_default": True,
+            },
+        )
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """For every test that uses the database: the rows data migrations made are there."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker or names & {"db", "transactional_db", "live_server"}):
+        yield
+        return
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_migration_data()
+    yield
