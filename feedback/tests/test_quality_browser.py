@@ -48,11 +48,15 @@ def test_hr_approves_unsaved_edits_and_they_are_what_gets_approved(page, live_se
     page.set_default_timeout(10_000)
     csp_errors = watch_csp(page)
     hana = HRFactory(username="hana")
-    application = ApplicationFactory(job=job_with_pipeline(title="Backend Engineer"), candidate__name="Dana Doe")
+    application = ApplicationFactory(
+        job=job_with_pipeline(title="Backend Engineer"), candidate__name="Dana Doe"
+    )
     decision = DecisionFactory(application=application, outcome=Decision.Outcome.NO_HIRE)
     FeedbackPointFactory(decision=decision)
     letter = letter_draft(decision=decision)
-    added = "\n\nYou also asked how the limits would be configured per customer, which was the right question."
+    added = (
+        "\n\nYou also asked how the limits would be configured per customer, which was the right question."
+    )
 
     log_in(page, live_server, hana)
     page.goto(f"{live_server.url}/hr/letters/{letter.pk}/")
@@ -71,14 +75,23 @@ def test_hr_approves_unsaved_edits_and_they_are_what_gets_approved(page, live_se
 
 
 def test_the_decider_sees_the_check_under_each_point_as_they_type(page, live_server, groups):
-    from hiring.tests.factories import ApplicationFactory, InterviewerFactory, InterviewFactory, job_with_pipeline
+    from hiring.tests.factories import (
+        ApplicationFactory,
+        InterviewerFactory,
+        InterviewFactory,
+        job_with_pipeline,
+    )
 
     page.set_default_timeout(10_000)
     csp_errors = watch_csp(page)
-    application = ApplicationFactory(job=job_with_pipeline(title="Backend Engineer"), candidate__name="Rosa Rossi")
+    application = ApplicationFactory(
+        job=job_with_pipeline(title="Backend Engineer"), candidate__name="Rosa Rossi"
+    )
     decider = InterviewerFactory(username="dana", first_name="Dana", last_name="Decider")
     InterviewFactory(application=application, interviewer=decider)
-    InterviewFactory(application=application, interviewer=InterviewerFactory(first_name="Chen", last_name="Wu"))
+    InterviewFactory(
+        application=application, interviewer=InterviewerFactory(first_name="Chen", last_name="Wu")
+    )
 
     log_in(page, live_server, decider)
     page.goto(f"{live_server.url}/applications/{application.pk}/decision/")

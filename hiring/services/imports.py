@@ -373,6 +373,10 @@ def _time_zones() -> dict[str, str]:
     return {name.casefold(): name for name in zoneinfo.available_timezones()}
 
 
+# Regions whose codes ("en-us", "pt-br") mean the listed language of the same base.
+_REGIONS = ("us", "gb", "au", "ca", "ie", "nz", "br", "pt", "at", "ch", "be", "mx", "ar", "es", "fr")
+
+
 def _languages() -> dict[str, str]:
     """Accepted language values (case-folded code, with ``_`` or ``-``, or English name) → code."""
     languages = {}
@@ -385,7 +389,23 @@ def _languages() -> dict[str, str]:
     for code, _name in settings.LANGUAGES:
         base = code.casefold().split("-")[0]
         languages.setdefault(base, code)
-        for region in ("us", "gb", "au", "ca", "ie", "nz", "br", "pt", "at", "ch", "be", "mx", "ar", "es", "fr"):
+        for region in (
+            "us",
+            "gb",
+            "au",
+            "ca",
+            "ie",
+            "nz",
+            "br",
+            "pt",
+            "at",
+            "ch",
+            "be",
+            "mx",
+            "ar",
+            "es",
+            "fr",
+        ):
             languages.setdefault(f"{base}-{region}", code)
             languages.setdefault(f"{base}_{region}", code)
     return languages
