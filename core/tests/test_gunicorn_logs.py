@@ -244,7 +244,7 @@ def gunicorn_server(tmp_path_factory):
     deadline = time.monotonic() + 60
     while True:
         try:
-            urllib.request.urlopen(url + "/healthz", timeout=10)  # noqa: S310 - our own local server
+            urllib.request.urlopen(url + "/healthz", timeout=10)  # nosec - our own local server
             break
         except OSError:  # refused, reset or timed out while the worker boots
             assert process.poll() is None, "gunicorn exited"
@@ -261,7 +261,7 @@ def gunicorn_server(tmp_path_factory):
 def _get(url, headers=None) -> int:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own local server
+        with urllib.request.urlopen(request, timeout=10) as response:  # nosec - our own local server
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
