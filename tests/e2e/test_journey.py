@@ -128,6 +128,9 @@ def walk(page, live_server, people, celery_worker_process, smtp_sink, settings, 
         page.locator("form.add-stage").get_by_label("Stage name").fill(stage)
         page.get_by_role("button", name="Add stage").click()
         expect(page.get_by_role("heading", name=f"Stage {count}: {stage}")).to_be_visible()
+        # htmx moves the focus to the new "add a stage" field when the swap settles (autofocus, for
+        # keyboard users adding several stages); wait for it, or it lands in the middle of a fill.
+        expect(page.locator("form.add-stage").get_by_label("Stage name")).to_be_focused()
         for name, guidance in criteria:
             new_name = page.get_by_label(f"New criterion for {stage}")
             form = page.locator("form.add-criterion").filter(has=new_name)
@@ -142,7 +145,7 @@ def walk(page, live_server, people, celery_worker_process, smtp_sink, settings, 
 
     j.nav("Candidates")
     page.get_by_role("link", name="Add a candidate").click()
-    page.get_by_label(re.compile(r"^Name\*?$")).fill(CANDIDATE["name"])
+    page.locator("#id_name").fill(CANDIDATE["name"])  # "Name", not "Preferred name"
     page.get_by_label("Email").fill(CANDIDATE["email"])
     page.get_by_label("Time zone").fill(CANDIDATE["time_zone"])
     page.get_by_label("The candidate agreed").check()
