@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from candidates import selectors, services
 from candidates.forms import CandidateEditForm, CandidateForm, CandidateSearchForm
+from core.forms import add_validation_error
 from core.permissions import hr_required
 
 SEARCH_KEY = "candidates.search"
@@ -47,8 +48,7 @@ def candidate_create(request):
         try:
             candidate = services.candidate_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_error(form, exc)
         else:
             messages.success(request, "Candidate added. Open an application for them below.")
             return redirect("candidates:candidate_detail", pk=candidate.pk)
@@ -71,8 +71,7 @@ def candidate_edit(request, pk):
         try:
             services.candidate_update(candidate=candidate, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_error(form, exc)
         else:
             messages.success(request, "Details saved.")
             return redirect("candidates:candidate_detail", pk=candidate.pk)

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import closures, dates, health, roles
-from core.forms import ClosureDayForm
+from core.forms import ClosureDayForm, add_validation_error
 from core.models import ClosureDay
 from core.permissions import hr_required
 
@@ -57,8 +57,7 @@ def closure_days(request):
         try:
             closure = closures.closure_day_add(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_error(form, exc)
         else:
             messages.success(request, f"{closure.day.day} {closure.day:%B %Y} is now a closure day.")
             return redirect("core:closure_days")

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import add_validation_error
 from feedback.links import make_token
 from feedback.portal import ics, services
 from feedback.portal.forms import QuestionForm, RatingForm, ReapplyForm, time_zone_names
@@ -273,8 +274,7 @@ def reapply(request, letter, token):
                 job=job,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_error(form, exc)
         except CandidateActionError as exc:
             form.add_error(None, exc.message)
         else:

@@ -6,6 +6,8 @@ from functools import wraps
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from core.forms import add_validation_error
+
 
 def only_if(predicate):
     """Decorator: the page answers 404 (like any object the user may not see) unless
@@ -28,11 +30,7 @@ def add_refusal(form, exc) -> None:
     """Put a service's refusal (HiringError or ValidationError) next to the field it names, or
     at the top of the form."""
     if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        add_validation_error(form, exc)
         return
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
