@@ -28,4 +28,9 @@ urlpatterns = [
     path("", include("feedback.requests.urls")),
     path("", include("feedback.privacy.urls")),
     path("c/", include("feedback.portal.urls")),
+    path("api/", include("api.urls")),
+    path("", include("integrations.urls")),
+    path("", include("events.urls")),
+    path("", include("accounts.urls")),
+    path("", include("staff.urls")),
 ]

@@ -36,6 +36,11 @@ CASE_MODULES = (
     "hiring.tests.authz_cases",
     "feedback.tests.authz_cases",
     "feedback.tests.authz_candidate_cases",
+    "accounts.tests.authz_cases",
+    "staff.tests.authz_cases",
+    "api.tests.authz_cases",
+    "integrations.tests.authz_cases",
+    "events.tests.authz_cases",
 )
 # The Django admin's URLs are walked by test_admin_url_answers_each_role_as_it_should.
 IGNORED_NAMESPACES = {"admin"}

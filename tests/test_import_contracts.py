@@ -13,7 +13,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "outbox", "candidates", "hiring", "feedback", "devtools", "tests")
+PACKAGES = (
+    "config",
+    "core",
+    "outbox",
+    "candidates",
+    "hiring",
+    "feedback",
+    "accounts",
+    "staff",
+    "api",
+    "integrations",
+    "events",
+    "devtools",
+    "tests",
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 DEV_CONTRACT = "Production code never imports devtools or tests"
 

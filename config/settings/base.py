@@ -36,11 +36,21 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "anymail",
     "core",
     "outbox",
     "candidates",
     "hiring",
     "feedback",
+    "accounts",
+    "staff",
+    "api",
+    "integrations",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -336,3 +346,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+
+# Settings of the apps added with the integrations and sign-in issues, one file each
+# (config/settings/parts/): each reads its own environment variables.
+from config.settings.parts.api import *  # noqa: E402,F403
+from config.settings.parts.integrations import *  # noqa: E402,F403
+from config.settings.parts.events import *  # noqa: E402,F403
+from config.settings.parts.accounts import *  # noqa: E402,F403
+from config.settings.parts.staff import *  # noqa: E402,F403
+from config.settings.parts.i18n import *  # noqa: E402,F403

@@ -1,0 +1,3 @@
+"""Who may open each URL of the events app (tests/support/authz.py)."""
+
+CASES = {}
