@@ -350,9 +350,9 @@ LOGGING = {
 
 # Settings of the apps added with the integrations and sign-in issues, one file each
 # (config/settings/parts/): each reads its own environment variables.
-from config.settings.parts.api import *  # noqa: E402,F403
-from config.settings.parts.integrations import *  # noqa: E402,F403
-from config.settings.parts.events import *  # noqa: E402,F403
 from config.settings.parts.accounts import *  # noqa: E402,F403
-from config.settings.parts.staff import *  # noqa: E402,F403
+from config.settings.parts.api import *  # noqa: E402,F403
+from config.settings.parts.events import *  # noqa: E402,F403
 from config.settings.parts.i18n import *  # noqa: E402,F403
+from config.settings.parts.integrations import *  # noqa: E402,F403
+from config.settings.parts.staff import *  # noqa: E402,F403
