@@ -286,6 +286,9 @@ CANDOR_SEND_HOUR = env.int("CANDOR_SEND_HOUR", default=9)
 # link_expires_at). One-click unsubscribe links never expire.
 CANDOR_LINK_MAX_AGE_DAYS = env.int("CANDOR_LINK_MAX_AGE_DAYS", default=365)
 CANDOR_LINK_GRACE_DAYS = env.int("CANDOR_LINK_GRACE_DAYS", default=60)
+# A candidate link opened from an email is exchanged for a session slot that works this many
+# minutes in that browser only (feedback/portal/sessions.py): no working token in history.
+CANDOR_CANDIDATE_SESSION_MINUTES = env.int("CANDOR_CANDIDATE_SESSION_MINUTES", default=120)
 # Business days skip the public holidays of this country and region (the holidays
 # package: an ISO 3166-1 alpha-2 code such as GB or DE, and its subdivision code such
 # as ENG or BY) and HR's closure days. Empty (the default): derived from TIME_ZONE

@@ -21,8 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.forms import add_validation_error
-from feedback.links import make_token
-from feedback.portal import ics, services
+from feedback.portal import ics, services, sessions
 from feedback.portal.forms import QuestionForm, RatingForm, ReapplyForm, time_zone_names
 from feedback.portal.selectors import (
     LinkProblem,
@@ -56,13 +55,30 @@ def link_problem(request, reason: str):
 
 
 def candidate_link(purpose: str):
-    """Load the letter named by the token in the URL, or show the link problem page."""
+    """Load the letter named by the link in the URL, or show the link problem page.
+
+    The URL's segment is a signed token (from an email) or a session slot
+    (``feedback.portal.sessions``). A GET with a valid token is exchanged for a slot and
+    redirected to the same page with the slot, so history and Referer carry no token; a POST
+    with a token (RFC 8058 one-click unsubscribe from a mail client) is served as it is.
+    The view receives the letter and the slot (or token) to build its own links with.
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, token, *args, **kwargs):
             try:
-                letter = letter_from_token(purpose, token)
+                if sessions.is_signed_token(token):
+                    letter = letter_from_token(purpose, token)
+                    slot = sessions.exchange(request, purpose, token)
+                    if request.method == "GET":
+                        response = redirect(request.path.replace(token, slot, 1))
+                        response["X-Robots-Tag"] = "noindex, nofollow"
+                        response["Cache-Control"] = "no-store"
+                        return response
+                    token = slot  # a POST: served, and its redirects lead to the slot's pages
+                else:
+                    letter = letter_from_token(purpose, sessions.token_for(request, purpose, token))
             except LinkProblem as problem:
                 return link_problem(request, problem.reason)
             response = view(request, letter, token, *args, **kwargs)
@@ -75,22 +91,32 @@ def candidate_link(purpose: str):
     return decorator
 
 
-def _urls(letter, token) -> dict:
+def _urls(request, letter, token) -> dict:
     return {
         "page_url": reverse("candidate:letter", args=[token]),
         "remind_url": reverse("candidate:remind", args=[token]),
         "ask_url": reverse("candidate:ask", args=[token]),
         "rate_url": reverse("candidate:rate", args=[token]),
         "calendar_url": reverse("candidate:calendar", args=[token]),
-        "unsubscribe_url": reverse(
-            "candidate:unsubscribe", args=[make_token("unsubscribe", letter.public_id)]
-        ),
-        "reapply_url": reverse("candidate:reapply", args=[make_token("reapply", letter.public_id)]),
+        "unsubscribe_url": _page_link(request, "unsubscribe", letter),
+        "reapply_url": _page_link(request, "reapply", letter),
     }
 
 
-def _letter_url(letter) -> str:
-    return reverse("candidate:letter", args=[make_token("letter", letter.public_id)])
+_PAGE_FOR_PURPOSE = {
+    "letter": "candidate:letter",
+    "unsubscribe": "candidate:unsubscribe",
+    "reapply": "candidate:reapply",
+}
+
+
+def _page_link(request, purpose: str, letter) -> str:
+    """A link from one candidate page to another: through a session slot, never a token."""
+    return reverse(_PAGE_FOR_PURPOSE[purpose], args=[sessions.slot_for(request, purpose, letter.public_id)])
+
+
+def _letter_url(request, letter) -> str:
+    return _page_link(request, "letter", letter)
 
 
 def _letter_page(request, letter, token, *, question_form=None, rating_form=None, status=200):
@@ -119,8 +145,10 @@ def _letter_page(request, letter, token, *, question_form=None, rating_form=None
         or RatingForm(initial={"score": rating.score, "comment": rating.comment} if rating else None),
         "hr_email": settings.CANDOR_HR_EMAIL,
         # Every page leads to the candidate's other letters: the only way to one not emailed.
-        "other_letters": [{**item, "url": _letter_url(item["letter"])} for item in other_letters(letter)],
-        **_urls(letter, token),
+        "other_letters": [
+            {**item, "url": _letter_url(request, item["letter"])} for item in other_letters(letter)
+        ],
+        **_urls(request, letter, token),
     }
     return render(request, "feedback/portal/letter.html", context, status=status)
 
@@ -220,7 +248,7 @@ def unsubscribe(request, letter, token):
     candidate with a reminder asked for since can cancel that too.
     """
     candidate = letter.application.candidate
-    page_url = reverse("candidate:letter", args=[make_token("letter", letter.public_id)])
+    page_url = _letter_url(request, letter)
     context = {"page_url": page_url, "hr_email": settings.CANDOR_HR_EMAIL}
     if request.method == "POST":
         services.candidate_unsubscribe(candidate=candidate)
@@ -241,7 +269,7 @@ def reapply(request, letter, token):
         "reapply_date": reapply_date(letter),
         "hr_email": settings.CANDOR_HR_EMAIL,
         "careers_url": settings.CANDOR_CAREERS_URL,
-        "page_url": reverse("candidate:letter", args=[make_token("letter", letter.public_id)]),
+        "page_url": _letter_url(request, letter),
     }
     existing = existing_reapplication(letter)
     if existing is not None:
@@ -279,7 +307,7 @@ def reapply(request, letter, token):
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Thank you: we have your application.")
-            return redirect(request.path)
+            return redirect(reverse("candidate:reapply", args=[token]))
     status = 400 if request.method == "POST" else 200
     return render(
         request,

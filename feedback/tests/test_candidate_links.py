@@ -25,7 +25,7 @@ def _tampered(letter):
 
 def test_sent_letter_opens_for_anyone_with_the_link(client):
     letter = make_letter()
-    response = client.get(url("letter", letter))
+    response = client.get(url("letter", letter), follow=True)
     assert response.status_code == 200
     assert "Thank you for interviewing with us." in response.content.decode()
     assert response["Cache-Control"].startswith("max-age=0")
@@ -49,7 +49,7 @@ def test_expired_token_says_it_expired(client, settings):
     letter = make_letter(decided_at=timezone.now() - dt.timedelta(days=100), cooldown_days=30)
     with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=31)):
         token = make_token("letter", letter.public_id)
-    response = client.get(reverse("candidate:letter", args=[token]))
+    response = client.get(reverse("candidate:letter", args=[token]), follow=True)
     assert response.status_code == 404
     assert "This link has expired" in response.content.decode()
 
@@ -60,7 +60,7 @@ def test_expired_token_says_it_expired(client, settings):
 )
 def test_token_made_for_another_purpose_does_not_open(client, name, purpose):
     letter = make_letter()
-    response = client.get(url(name, letter, purpose))
+    response = client.get(url(name, letter, purpose), follow=True)
     assert response.status_code == 404
     assert "This link does not work" in response.content.decode()
 
@@ -69,13 +69,13 @@ def test_token_of_a_made_up_letter_does_not_open(client):
     import uuid
 
     token = make_token("letter", uuid.uuid4())
-    assert client.get(reverse("candidate:letter", args=[token])).status_code == 404
+    assert client.get(reverse("candidate:letter", args=[token]), follow=True).status_code == 404
 
 
 def test_token_signed_with_another_key_does_not_open(client):
     letter = make_letter()
     forged = signing.dumps(str(letter.public_id), key="not-our-secret", salt="candor.links.letter")
-    assert client.get(reverse("candidate:letter", args=[forged])).status_code == 404
+    assert client.get(reverse("candidate:letter", args=[forged]), follow=True).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_token_signed_with_another_key_does_not_open(client):
 )
 def test_unsent_letter_is_not_shown(client, status):
     letter = make_letter(status=status, text="Draft with a secret note to HR")
-    response = client.get(url("letter", letter))
+    response = client.get(url("letter", letter), follow=True)
     assert response.status_code == 404
     body = response.content.decode()
     assert "not ready yet" in body
@@ -92,7 +92,7 @@ def test_unsent_letter_is_not_shown(client, status):
 
 def test_letter_being_sent_is_shown(client):
     letter = make_letter(status=FeedbackLetter.Status.SENDING)
-    assert client.get(url("letter", letter)).status_code == 200
+    assert client.get(url("letter", letter), follow=True).status_code == 200
 
 
 def test_bad_token_posts_change_nothing(client):
@@ -112,12 +112,12 @@ def test_bad_token_posts_change_nothing(client):
 def test_gets_change_nothing(client):
     letter = make_letter()
     for name in ("letter", "calendar"):
-        client.get(url(name, letter))
-    assert client.get(url("remind", letter)).status_code == 405
-    assert client.get(url("ask", letter)).status_code == 405
-    assert client.get(url("rate", letter)).status_code == 405
-    client.get(url("unsubscribe", letter, "unsubscribe"))
-    client.get(url("reapply", letter, "reapply"))
+        client.get(url(name, letter), follow=True)
+    assert client.get(url("remind", letter), follow=True).status_code == 405
+    assert client.get(url("ask", letter), follow=True).status_code == 405
+    assert client.get(url("rate", letter), follow=True).status_code == 405
+    client.get(url("unsubscribe", letter, "unsubscribe"), follow=True)
+    client.get(url("reapply", letter, "reapply"), follow=True)
     assert not ReapplyReminder.objects.exists()
     assert not FeedbackRequest.objects.exists()
     letter.application.candidate.refresh_from_db()
@@ -136,7 +136,7 @@ def test_actions_need_csrf():
 def test_actions_with_csrf_token_work():
     letter = make_letter()
     client = Client(enforce_csrf_checks=True)
-    client.get(url("letter", letter))
+    client.get(url("letter", letter), follow=True)
     token = client.cookies["csrftoken"].value
     response = client.post(url("remind", letter), {"action": "on", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
@@ -148,7 +148,7 @@ def test_erased_candidates_link_says_deleted(client, hr_user):
 
     letter = make_letter()
     candidate_erase(candidate=letter.application.candidate, by=hr_user)
-    response = client.get(url("letter", letter))
+    response = client.get(url("letter", letter), follow=True)
     assert response.status_code == 404
     assert "has been deleted" in response.content.decode()
 
@@ -173,22 +173,22 @@ def test_with_a_540_day_cool_down_every_link_works_on_the_reapply_date(client, s
         page = url("letter", letter)
         calendar = url("calendar", letter)
         reapply = url("reapply", letter, "reapply")
-        event = Calendar.from_ical(client.get(calendar).content).walk("VEVENT")[0]
+        event = Calendar.from_ical(client.get(calendar, follow=True).content).walk("VEVENT")[0]
     ics_reapply = str(event["URL"]).removeprefix("http://testserver")
     assert ics_reapply.startswith("/c/reapply/")
 
     with time_machine.travel(_at(LONG_REAPPLY), tick=False):
-        assert client.get(page).status_code == 200
-        assert client.get(calendar).status_code == 200
-        form = client.get(reapply)
+        assert client.get(page, follow=True).status_code == 200
+        assert client.get(calendar, follow=True).status_code == 200
+        form = client.get(reapply, follow=True)
         assert form.status_code == 200
         assert "You can reapply from" not in form.content.decode()
-        assert client.get(ics_reapply).status_code == 200
+        assert client.get(ics_reapply, follow=True).status_code == 200
 
     # Until the grace period ends: the last day works, the day after says "expired".
     with time_machine.travel(_at(LONG_REAPPLY + dt.timedelta(days=60)), tick=False):
-        assert client.get(page).status_code == 200
-        assert client.get(reapply).status_code == 200
+        assert client.get(page, follow=True).status_code == 200
+        assert client.get(reapply, follow=True).status_code == 200
     with time_machine.travel(_at(LONG_REAPPLY + dt.timedelta(days=61)), tick=False):
         for link in (page, calendar, reapply):
             response = client.get(link)
@@ -203,9 +203,9 @@ def test_a_link_still_works_for_its_first_365_days_when_the_reapply_date_is_soon
         letter = make_letter(decided_at=LONG_DECIDED, cooldown_days=30)
         page = url("letter", letter)
     with time_machine.travel(LONG_DECIDED + dt.timedelta(days=364), tick=False):
-        assert client.get(page).status_code == 200
+        assert client.get(page, follow=True).status_code == 200
     with time_machine.travel(LONG_DECIDED + dt.timedelta(days=366), tick=False):
-        assert "This link has expired" in client.get(page).content.decode()
+        assert "This link has expired" in client.get(page, follow=True).content.decode()
 
 
 def test_the_link_lifetime_follows_the_grace_setting(client, settings):
@@ -214,9 +214,9 @@ def test_the_link_lifetime_follows_the_grace_setting(client, settings):
         letter = make_letter(decided_at=LONG_DECIDED, cooldown_days=540)
         page = url("letter", letter)
     with time_machine.travel(_at(LONG_REAPPLY + dt.timedelta(days=10)), tick=False):
-        assert client.get(page).status_code == 200
+        assert client.get(page, follow=True).status_code == 200
     with time_machine.travel(_at(LONG_REAPPLY + dt.timedelta(days=11)), tick=False):
-        assert client.get(page).status_code == 404
+        assert client.get(page, follow=True).status_code == 404
 
 
 def test_a_400_day_old_one_click_unsubscribe_still_unsubscribes(client):
@@ -225,7 +225,7 @@ def test_a_400_day_old_one_click_unsubscribe_still_unsubscribes(client):
         page, unsubscribe = url("letter", letter), url("unsubscribe", letter, "unsubscribe")
     with time_machine.travel(LONG_DECIDED + dt.timedelta(days=400), tick=False):
         # The letter's page link of that age has expired (182 + 60 days, and 365, are behind it)...
-        assert "This link has expired" in client.get(page).content.decode()
+        assert "This link has expired" in client.get(page, follow=True).content.decode()
         # ...but the mail client's RFC 8058 POST, without a CSRF token, still unsubscribes.
         response = Client(enforce_csrf_checks=True).post(unsubscribe, {"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
@@ -238,8 +238,8 @@ def test_an_old_letter_link_expires_while_its_unsubscribe_link_does_not(client):
         letter = make_letter(decided_at=LONG_DECIDED, cooldown_days=182)
         page, unsubscribe = url("letter", letter), url("unsubscribe", letter, "unsubscribe")
     with time_machine.travel(LONG_DECIDED + dt.timedelta(days=3000), tick=False):
-        assert "This link has expired" in client.get(page).content.decode()
-        confirm = client.get(unsubscribe)
+        assert "This link has expired" in client.get(page, follow=True).content.decode()
+        confirm = client.get(unsubscribe, follow=True)
         assert confirm.status_code == 200
         assert client.post(unsubscribe).status_code == 200
     letter.application.candidate.refresh_from_db()
@@ -262,7 +262,7 @@ def test_a_tampered_or_foreign_unsubscribe_token_still_fails_at_any_age(client, 
         # A tampered letter link on the reapply date does not open either.
         bad_page = _tampered(letter)
     with time_machine.travel(_at(LONG_REAPPLY), tick=False):
-        assert client.get(reverse("candidate:letter", args=[bad_page])).status_code == 404
+        assert client.get(reverse("candidate:letter", args=[bad_page]), follow=True).status_code == 404
     letter.application.candidate.refresh_from_db()
     assert not letter.application.candidate.unsubscribed
 
@@ -287,6 +287,6 @@ def test_the_reminder_carries_freshly_signed_links(client, settings):
     assert reapply_links and page_links
     # Past the letter's own links' lifetime, the reminder's links (made when it was sent) work.
     with time_machine.travel(_at(LONG_REAPPLY + dt.timedelta(days=200)), tick=False):
-        assert client.get(old_page).status_code == 404
+        assert client.get(old_page, follow=True).status_code == 404
         for link in reapply_links + page_links:
-            assert client.get(link).status_code == 200, link
+            assert client.get(link, follow=True).status_code == 200, link

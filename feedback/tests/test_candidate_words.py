@@ -197,23 +197,23 @@ def test_the_reminder_makes_the_same_promise():
 
 def test_the_candidate_page_makes_the_same_promise_before_and_on_the_reapply_date(client):
     before = _drafted_letter(_rosa())
-    page = client.get(url("letter", before)).content.decode()
+    page = client.get(url("letter", before), follow=True).content.decode()
     _assert_promise("candidate page", page)
     assert PROMISE_SENTENCE in page
 
     after = make_letter(decided_at=timezone.now() - dt.timedelta(days=400))
-    page = client.get(url("letter", after)).content.decode()
+    page = client.get(url("letter", after), follow=True).content.decode()
     assert "You can reapply now." in page
     _assert_promise("candidate page, reapply open", page)
 
 
 def test_the_reapply_pages_make_the_same_promise(client):
     not_yet = make_letter()
-    page = client.get(url("reapply", not_yet, "reapply")).content.decode()
+    page = client.get(url("reapply", not_yet, "reapply"), follow=True).content.decode()
     _assert_promise("reapply, not yet", page)
 
     letter = make_letter(decided_at=timezone.now() - dt.timedelta(days=400))
-    page = client.get(url("reapply", letter, "reapply")).content.decode()
+    page = client.get(url("reapply", letter, "reapply"), follow=True).content.decode()
     assert "Send my application" in page
     _assert_promise("reapply form", page)
     assert PROMISE_SENTENCE in page
@@ -224,7 +224,7 @@ def test_the_reapply_pages_make_the_same_promise(client):
         previous=letter.application,
         source=Application.Source.REAPPLY,
     )
-    page = client.get(url("reapply", letter, "reapply")).content.decode()
+    page = client.get(url("reapply", letter, "reapply"), follow=True).content.decode()
     assert "We have your application" in page
     _assert_promise("reapply confirmation", page)
 

@@ -23,7 +23,7 @@ def _event(response):
 @time_machine.travel(DECIDED + dt.timedelta(days=1), tick=False)
 def test_ics_is_one_all_day_event_on_the_reapply_date(client):
     letter = make_letter(decided_at=DECIDED, cooldown_days=182)
-    response = client.get(url("calendar", letter))
+    response = client.get(url("calendar", letter), follow=True)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert response["Content-Disposition"] == 'attachment; filename="reapply-2026-08-31.ics"'
@@ -40,23 +40,23 @@ def test_ics_is_one_all_day_event_on_the_reapply_date(client):
     description = str(event["DESCRIPTION"])
     assert "http://testserver/c/reapply/" in description
     reapply_link = description.split("Reapply: ")[1].strip()
-    assert client.get(reapply_link.removeprefix("http://testserver")).status_code == 200
+    assert client.get(reapply_link.removeprefix("http://testserver"), follow=True).status_code == 200
 
 
 def test_uid_is_stable_across_downloads(client):
     letter = make_letter()
-    _, first = _event(client.get(url("calendar", letter)))
-    _, second = _event(client.get(url("calendar", letter)))
+    _, first = _event(client.get(url("calendar", letter), follow=True))
+    _, second = _event(client.get(url("calendar", letter), follow=True))
     assert str(first["UID"]) == str(second["UID"])
     assert str(letter.public_id) in str(first["UID"])
     other = make_letter()
-    _, third = _event(client.get(url("calendar", other)))
+    _, third = _event(client.get(url("calendar", other), follow=True))
     assert str(third["UID"]) != str(first["UID"])
 
 
 def test_ics_carries_no_personal_data(client):
     letter = make_letter()
-    content = client.get(url("calendar", letter)).content.decode()
+    content = client.get(url("calendar", letter), follow=True).content.decode()
     candidate = letter.application.candidate
     assert candidate.name not in content
     assert candidate.email not in content
@@ -67,5 +67,5 @@ def test_job_title_with_commas_and_newlines_stays_one_valid_event(client):
     job = letter.application.job
     job.title = "Engineer, Platform; Team\nLead"
     job.save()
-    _, event = _event(client.get(url("calendar", letter)))
+    _, event = _event(client.get(url("calendar", letter), follow=True))
     assert "Engineer, Platform; Team\nLead" in str(event["DESCRIPTION"])

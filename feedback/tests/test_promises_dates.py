@@ -188,9 +188,9 @@ def test_a_promised_reapply_date_holds_when_hr_changes_the_cool_down(client, hr_
         letter.refresh_from_db()
         # Everything the candidate sees or gets still says 31 August 2026.
         assert reapply_date(letter) == letter_reapply_on(letter) == PROMISED
-        page = client.get(url("letter", letter)).content.decode()
+        page = client.get(url("letter", letter), follow=True).content.decode()
         assert "31 August 2026" in page and "2 March 2027" not in page
-        ics = Calendar.from_ical(client.get(url("calendar", letter)).content).walk("VEVENT")[0]
+        ics = Calendar.from_ical(client.get(url("calendar", letter), follow=True).content).walk("VEVENT")[0]
         assert ics.decoded("DTSTART") == PROMISED
         reminder = ReapplyReminder.objects.get()
         assert reminder.send_after == dt.datetime(2026, 8, 31, 9, 0, tzinfo=BERLIN)
@@ -204,11 +204,11 @@ def test_a_promised_reapply_date_holds_when_hr_changes_the_cool_down(client, hr_
     # The reapply gate opens at midnight of 31 August in the candidate's zone, not in March 2027.
     with time_machine.travel(dt.datetime(2026, 8, 30, 23, 30, tzinfo=BERLIN), tick=False):
         assert not reapply_is_open(letter)
-        closed = client.get(url("reapply", letter, "reapply")).content.decode()
+        closed = client.get(url("reapply", letter, "reapply"), follow=True).content.decode()
         assert "You can reapply from 31 August 2026" in closed
     with time_machine.travel(dt.datetime(2026, 8, 31, 9, 0, tzinfo=BERLIN), tick=False):
         assert reapply_is_open(letter)
-        form = client.get(url("reapply", letter, "reapply"))
+        form = client.get(url("reapply", letter, "reapply"), follow=True)
         assert form.status_code == 200
         assert all("reapply_not_yet" not in (t.name or "") for t in form.templates)
         assert "You can reapply from" not in form.content.decode()

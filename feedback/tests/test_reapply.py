@@ -33,7 +33,7 @@ def _form(letter, **overrides):
 
 def test_before_the_reapply_date_the_form_explains_when_it_opens(client):
     letter = make_letter(cooldown_days=182)
-    response = client.get(url("reapply", letter, "reapply"))
+    response = client.get(url("reapply", letter, "reapply"), follow=True)
     assert response.status_code == 200
     day = (letter.decision.decided_at + dt.timedelta(days=182)).strftime("%B %Y")
     assert "You can reapply from" in response.content.decode()
@@ -44,7 +44,7 @@ def test_before_the_reapply_date_the_form_explains_when_it_opens(client):
 
 def test_form_shows_earlier_points_and_prefills_details(client):
     letter = make_letter(decided_at=LONG_AGO)
-    body = client.get(url("reapply", letter, "reapply")).content.decode()
+    body = client.get(url("reapply", letter, "reapply"), follow=True).content.decode()
     point = letter.decision.points.first()
     assert point.observation[:40] in body
     assert point.suggestion[:40] in body
@@ -75,7 +75,7 @@ def test_submitting_creates_a_linked_application_at_the_first_stage(client):
     assert {a.point for a in answers} == set(letter.decision.points.all())
     assert ReapplyReminder.objects.get().status == DeliveryStatus.CANCELLED
     assert AuditEvent.objects.filter(verb="application.reapplied", target_id=new.pk).exists()
-    follow = client.get(response["Location"]).content.decode()
+    follow = client.get(response["Location"], follow=True).content.decode()
     assert "we have your application" in follow.lower()
 
 
@@ -232,7 +232,7 @@ def test_closed_job_offers_the_teams_open_jobs(client):
     team_job_a = job_with_pipeline(team=letter.application.job.team, title="Site Reliability Engineer")
     job_with_pipeline(team=letter.application.job.team, title="Data Engineer")
     job_with_pipeline(team="Other team", title="Designer")
-    body = client.get(url("reapply", letter, "reapply")).content.decode()
+    body = client.get(url("reapply", letter, "reapply"), follow=True).content.decode()
     assert "Site Reliability Engineer" in body and "Data Engineer" in body
     assert "Designer" not in body
     response = client.post(url("reapply", letter, "reapply"), _form(letter, job=str(team_job_a.pk)))
@@ -244,14 +244,14 @@ def test_closed_job_and_no_team_roles_points_to_the_careers_page(client, setting
     settings.CANDOR_CAREERS_URL = "https://careers.example.com/"
     letter = make_letter(decided_at=LONG_AGO)
     Job.objects.filter(pk=letter.application.job_id).update(status=Job.Status.CLOSED)
-    body = client.get(url("reapply", letter, "reapply")).content.decode()
+    body = client.get(url("reapply", letter, "reapply"), follow=True).content.decode()
     assert "No open roles right now" in body
     assert "https://careers.example.com/" in body
 
 
 def test_page_links_to_the_form_once_reapplying_is_open(client):
     letter = make_letter(decided_at=LONG_AGO)
-    body = client.get(url("letter", letter)).content.decode()
+    body = client.get(url("letter", letter), follow=True).content.decode()
     assert "You can reapply now" in body
     assert "/c/reapply/" in body
 

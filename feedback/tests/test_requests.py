@@ -199,7 +199,9 @@ def test_unsubscribed_candidate_is_not_emailed_but_sees_the_answer(client, asked
     request.refresh_from_db()
     assert request.status == FeedbackRequest.Status.CANCELLED
     assert "unsubscribed" in request.last_error
-    assert "compare a sliding window" in client.get(url("letter", letter)).content.decode().lower()
+    assert (
+        "compare a sliding window" in client.get(url("letter", letter), follow=True).content.decode().lower()
+    )
 
 
 def test_approved_answer_is_emailed_once_by_the_engine(asked, hr_user, mailoutbox):
@@ -246,5 +248,5 @@ def test_hr_closes_a_request_without_answer_with_an_audited_reason(client, asked
     assert request.status == FeedbackRequest.Status.CANCELLED
     event = AuditEvent.objects.get(verb="request.closed")
     assert (event.actor, event.reason) == (hr_user, "Abusive message")
-    page = client.get(url("letter", letter)).content.decode()
+    page = client.get(url("letter", letter), follow=True).content.decode()
     assert "This question was closed" in page

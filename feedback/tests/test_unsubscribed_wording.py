@@ -63,7 +63,7 @@ def test_what_the_candidate_is_told_after_asking_is_what_happens_to_the_answer(
     client, hr_user, mailoutbox, unsubscribed
 ):
     letter = _letter(unsubscribed=unsubscribed)
-    before = client.get(url("letter", letter)).content.decode()
+    before = client.get(url("letter", letter), follow=True).content.decode()
     after = client.post(url("ask", letter), {"question": QUESTION}, follow=True).content.decode()
     assert "We will email you the answer" not in after
     assert "The answer will appear on this page" in after
@@ -80,7 +80,7 @@ def test_what_the_candidate_is_told_after_asking_is_what_happens_to_the_answer(
     FeedbackRequest.objects.filter(pk=request.pk).update(send_after=timezone.now() - dt.timedelta(seconds=1))
     delivery_send(kind="answer", pk=request.pk)
     assert len(mailoutbox) == (0 if unsubscribed else 1)
-    assert "compare a sliding window" in client.get(url("letter", letter)).content.decode()
+    assert "compare a sliding window" in client.get(url("letter", letter), follow=True).content.decode()
 
 
 # 2. HR's review of the answer, and the status labels ----------------------------------------------
@@ -184,7 +184,7 @@ def test_the_letter_on_its_page_has_no_words_that_only_make_sense_in_an_email(cl
     letter.refresh_from_db()
     assert bool(letter.sent_text) is emailed
 
-    page = client.get(url("letter", letter)).content.decode()
+    page = client.get(url("letter", letter), follow=True).content.decode()
     assert "this email" not in page
     assert "any of these points, use &quot;Ask for more detail&quot; below." in page
     assert "Ask for more detail" in page  # the section it points to is on the page
