@@ -57,7 +57,7 @@ def test_the_database_itself_refuses_a_variant_written_past_the_services(variant
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_postgresql_enforces_the_same_rule_as_sqlite():
     assert connection.vendor == "postgresql"
     Candidate.objects.create(name="Rosa", email="rosa@example.com")
@@ -133,7 +133,7 @@ def test_add_page_with_a_look_alike_variant_shows_words_not_a_constraint(client,
     assert Candidate.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_migration_gives_existing_rows_keys_and_keeps_look_alike_twins_apart():
     """Rows written under the old lower(email) constraint get their key; two that are now the
     same address keep their data, the newer with a key no address can equal, for HR to merge."""

@@ -41,6 +41,9 @@ class Page:
     url_name: str
     username: str | None
     args: Callable[[Targets], list] = lambda targets: []
+    # A candidate's email link is exchanged for a session address on first open (the
+    # redirect): the page measured is that address, opened with that session's cookie.
+    exchanges_link: bool = False
 
 
 BASELINE = Page("baseline", "Fixed page (baseline)", "bench_fixed", BENCH_HR)
@@ -55,7 +58,14 @@ PAGES = (
     ),
     Page("letter_queue", "HR letter queue", "feedback:letter_queue", BENCH_HR),
     Page("hr_home", "HR home", "feedback:hr_home", BENCH_HR),
-    Page("candidate", "Candidate page", "candidate:letter", None, lambda t: [t.letter_token]),
+    Page(
+        "candidate",
+        "Candidate page",
+        "candidate:letter",
+        None,
+        lambda t: [t.letter_token],
+        exchanges_link=True,
+    ),
 )
 
 
@@ -105,19 +115,31 @@ def client_for(username: str | None) -> Client:
     return client
 
 
+def opened(page: Page, targets: Targets) -> tuple[str | None, Client]:
+    """The page's address and a client (with its session) that opens it as its user would.
+
+    For a page reached through a candidate's email link, the link is opened once and the
+    session address it redirects to is returned. ``None`` when the page cannot be reached.
+    """
+    client = client_for(page.username)
+    url = url_of(page, targets)
+    if url is not None and page.exchanges_link:
+        response = client.get(url)
+        url = response["Location"] if response.status_code == 302 else url
+    return url, client
+
+
 def query_counts(targets: Targets, pages=PAGES, *, explain: bool = False) -> dict[str, dict]:
     """Per page: the queries of one GET (after a warm-up GET), its status, size and time.
 
     With ``explain``, the plan of each page's slowest query too.
     """
     results = {}
-    clients: dict[str | None, Client] = {}
     for page in pages:
-        url = url_of(page, targets)
+        url, client = opened(page, targets)
         if url is None:
             results[page.key] = {"missing": True}
             continue
-        client = clients.setdefault(page.username, client_for(page.username))
         client.get(url)
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
@@ -153,11 +175,10 @@ def explain_sql(sql: str) -> str:
     return plan
 
 
-def session_cookie(username: str | None) -> dict[str, str]:
-    if not username:
-        return {}
-    client = client_for(username)
-    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}
+def session_cookie(client: Client) -> dict[str, str]:
+    """The ``Cookie`` header carrying ``client``'s session, or none for a client without one."""
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie.value}"} if cookie else {}
 
 
 def latencies(
@@ -178,8 +199,9 @@ def latencies(
     shared machine hits them alike; each figure is the median over the rounds.
     """
     everything = [BASELINE, *pages]
-    urls = {p.key: url_of(p, targets) for p in everything}
-    headers = {p.key: session_cookie(p.username) for p in everything if urls[p.key]}
+    opened_pages = {p.key: opened(p, targets) for p in everything}
+    urls = {key: url for key, (url, _client) in opened_pages.items()}
+    headers = {key: session_cookie(client) for key, (url, client) in opened_pages.items() if url}
     runs: dict[str, list[dict]] = {p.key: [] for p in everything if urls[p.key]}
     for key in runs:  # warm-up: connections, templates, caches
         loadgen.run(

@@ -54,7 +54,7 @@ def test_seed_scale_adds_to_what_is_there():
     assert Application.objects.values("candidate").distinct().count() <= 60
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_bench_harness_produces_the_table_at_tiny_sizes(live_server, settings, tmp_path):
     """Seeding, query counts, page latencies (Python load generator), bulk approval, reminder sweep."""
     settings.ROOT_URLCONF = "devtools.urls"

@@ -344,7 +344,7 @@ def test_retries_wait_in_the_broker_five_minutes_at_most(celery_worker_process, 
 
 
 def test_letters_and_reminders_due_months_ahead_are_rows_not_broker_messages(
-    transactional_db, django_db_serialized_rollback
+    transactional_db
 ):
     from django.conf import settings
 

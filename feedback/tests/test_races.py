@@ -22,7 +22,7 @@ from feedback.requests import services as request_services
 from feedback.tests.candidate_helpers import make_letter, url
 from hiring.models import Application
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 # How long a submission waits at the meeting point for the other one.
 MEET_TIMEOUT = 2.0

@@ -257,7 +257,7 @@ def test_page_links_to_the_form_once_reapplying_is_open(client):
 
 
 @pytest.mark.services
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submissions_of_one_link_make_one_application():
     """The database's one-reapplication-per-application constraint settles the race."""
     letter = make_letter(decided_at=LONG_AGO)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from core import roles
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-for-tests-1"
 SENTENCE = " Other candidates had more relevant experience."

@@ -9,7 +9,7 @@ from django.utils import timezone
 from core import roles
 from hiring.models import Decision, Job, Scorecard
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-for-tests-1"
 

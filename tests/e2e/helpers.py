@@ -16,9 +16,8 @@ PASSWORD = "pw-for-tests-1"  # hiring.tests.factories.UserFactory's password
 
 
 def ensure_roles() -> None:
-    """The role groups (a data migration makes them). A transactional test after a
-    non-transactional one in the same session can find them flushed even with
-    serialized_rollback (Django 5.2 + pytest-django 4.14), so these tests make sure."""
+    """The role groups (a data migration makes them). A transactional test finds them flushed
+    by an earlier one (no serialized rollback: tests/test_suite_hygiene.py), so these tests make sure."""
     from django.contrib.auth.models import Group
 
     from core import roles

@@ -13,7 +13,7 @@ from tests.e2e.helpers import use_session_of
 from tests.e2e.scenario import build_world
 from tests.support.quality_tools import PHONE_VIEWPORT, axe_check, format_axe, require
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STAFF_PAGES = (
     "login",

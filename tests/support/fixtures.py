@@ -40,7 +40,7 @@ def smtp_sink(settings):
 
 
 @pytest.fixture
-def celery_worker_process(request, transactional_db, django_db_serialized_rollback, smtp_sink, tmp_path):
+def celery_worker_process(request, transactional_db, smtp_sink, tmp_path):
     broker = django_settings.CELERY_BROKER_URL
     if not broker.startswith("redis"):
         pytest.skip("needs REDIS_URL=redis://...")
