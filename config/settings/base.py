@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "anymail",
+    "django_scim",
     "core",
     "outbox",
     "candidates",
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle/absolute session timeouts and "sign out everywhere" (staff/sessions.py).
+    "staff.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -267,6 +270,12 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "core.tasks.heartbeat_task",
         "schedule": 60.0,
+    },
+    # ATS events whose processing task was lost (broker down or emptied): queued again once
+    # they have waited 5 minutes in the inbox (integrations.services.inbound_events_requeue_stale).
+    "ats-inbox-recover": {
+        "task": "integrations.tasks.inbound_events_recover_task",
+        "schedule": 5 * 60.0,
     },
 }
 # Celery's file-backed scheduler, which also marks beat's own heartbeat every minute
