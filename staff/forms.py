@@ -3,6 +3,7 @@
 from django import forms
 
 from core import roles
+from core.names import validate_person_name
 from staff import selectors
 
 ROLE_CHOICES = [(name, name) for name in roles.ALL]
@@ -19,8 +20,10 @@ class RolesForm(forms.Form):
 
 
 class PersonCreateForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    first_name = forms.CharField(label="First name", max_length=150, validators=[validate_person_name])
+    last_name = forms.CharField(
+        label="Last name", max_length=150, required=False, validators=[validate_person_name]
+    )
     email = forms.EmailField(label="Work email", max_length=254)
     roles = forms.MultipleChoiceField(
         label="Roles", choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple

@@ -24,6 +24,7 @@ from django_scim import constants, exceptions
 from django_scim.adapters import SCIMGroup, SCIMUser
 
 from core import roles
+from core.names import NAME_MESSAGE, name_problem
 from staff import selectors, services
 from staff.models import StaffAccount
 
@@ -47,6 +48,18 @@ def _text(value, path: str) -> str:
     if not isinstance(value, str | int):
         raise exceptions.BadRequestError(f'"{path}" should be a string', scim_type="invalidValue")
     return str(value)
+
+
+def _name(value, path: str) -> str:
+    """A name attribute (``name.givenName``/``name.familyName``) as text, refused (SCIM 400
+    invalidValue) when it holds a control or invisible formatting character (core.names)."""
+    text = _text(value, path)
+    problem = name_problem(text)
+    if problem:
+        raise exceptions.BadRequestError(
+            f'"{path}": {NAME_MESSAGE % {"char": problem}}', scim_type="invalidValue"
+        )
+    return text
 
 
 def _scim_error(exc: ValidationError) -> exceptions.SCIMException:
@@ -151,8 +164,8 @@ class StaffSCIMUser(SCIMUser):
         name = d.get("name") or {}
         pending = {
             "username": _text(d.get("userName"), "userName"),
-            "first_name": _text(name.get("givenName"), "name.givenName"),
-            "last_name": _text(name.get("familyName"), "name.familyName"),
+            "first_name": _name(name.get("givenName"), "name.givenName"),
+            "last_name": _name(name.get("familyName"), "name.familyName"),
             "external_id": _text(d.get("externalId"), "externalId"),
         }
         if d.get("emails") is not None:
@@ -244,17 +257,17 @@ class StaffSCIMUser(SCIMUser):
         elif key == "username":
             pending["username"] = _text(value, path)
         elif key == "name.givenname":
-            pending["first_name"] = _text(value, path)
+            pending["first_name"] = _name(value, path)
         elif key == "name.familyname":
-            pending["last_name"] = _text(value, path)
+            pending["last_name"] = _name(value, path)
         elif key == "name":
             value = value or {}
             if not isinstance(value, dict):
                 raise exceptions.BadRequestError('"name" should be an object', scim_type="invalidValue")
             if "givenName" in value or op == "remove":
-                pending["first_name"] = _text(value.get("givenName"), "name.givenName")
+                pending["first_name"] = _name(value.get("givenName"), "name.givenName")
             if "familyName" in value or op == "remove":
-                pending["last_name"] = _text(value.get("familyName"), "name.familyName")
+                pending["last_name"] = _name(value.get("familyName"), "name.familyName")
         elif key == "externalid":
             pending["external_id"] = _text(value, path)
         elif key.startswith("emails"):
