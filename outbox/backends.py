@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 from django.core.mail.backends.smtp import EmailBackend
 
+from outbox import handover
 from outbox.errors import OutcomeUnknownError, explain_failure, smtp_timed_out
 
 logger = logging.getLogger(__name__)
@@ -96,8 +97,11 @@ class _HandOverTracking:
             self._in_data = False
 
     def send(self, s):
+        ending = self._in_data and isinstance(s, bytes | bytearray) and s.endswith(b"\r\n.\r\n")
+        if ending:
+            handover.enter()  # one process of this worker at a time from here until the row is marked
         super().send(s)
-        if self._in_data and isinstance(s, bytes | bytearray) and s.endswith(b"\r\n.\r\n"):
+        if ending:
             self.handed_over = True
 
 

@@ -167,9 +167,22 @@ def deliveries_recover() -> dict[str, int]:
     lost with the broker, or their wait for the mail server is over). Run by beat
     every 15 seconds (``outbox-recover-sweep``), so such rows go out again within a
     lease plus 15 seconds, whatever the kind's own sweep interval. Reads only due
-    and stuck rows through the partial indexes.
+    and stuck rows through the partial indexes. For kinds without a sweep of their own
+    (``DeliveryKind.own_sweep`` False: webhook deliveries) it claims every due row.
     """
-    return {name: deliveries_sweep(kind=name, reclaims_only=True) for name in sorted(KINDS)}
+    return {name: deliveries_sweep(kind=name, reclaims_only=KINDS[name].own_sweep) for name in sorted(KINDS)}
+
+
+def deliveries_queue_new(*, kind: str, ids: list[int]) -> None:
+    """After commit, queue the send tasks of rows just created claimed (``claimed_until`` a lease ahead).
+
+    For kinds whose rows are due at once (webhook deliveries) and need no sweep of
+    their own: if the broker cannot take the tasks (or loses them), the claims run out
+    and the recovery sweep (``deliveries_recover``, every 15 s) queues the rows then.
+    Call inside the transaction that created the rows.
+    """
+    if ids:
+        transaction.on_commit(partial(_publish, kind, list(ids), release=False), robust=True)
 
 
 def _chunks(ids: list[int]) -> list[list[int]]:
@@ -177,10 +190,11 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def _publish(kind: str, ids: list[int]) -> None:
+def _publish(kind: str, ids: list[int], release: bool = True) -> None:
     """Queue one send task per chunk of ids. If the broker is down, release the claims for the next sweep.
 
-    A chunk of one id goes to ``delivery_send_task``, the single-row path.
+    A chunk of one id goes to ``delivery_send_task``, the single-row path. ``release``
+    False: keep the claims (the recovery sweep queues the rows once they run out).
     """
     app = current_app
     queued = 0
@@ -197,6 +211,11 @@ def _publish(kind: str, ids: list[int]) -> None:
                 queued += len(chunk)
     except Exception as exc:  # kombu raises OperationalError and friends; all mean "not queued"
         rest = ids[queued:]
+        if not release:
+            logger.warning(
+                "delivery %s: the broker is unavailable; %d rows wait for the recovery sweep", kind, len(rest)
+            )
+            return
         logger.warning(
             "delivery %s: the broker is unavailable (%s); %d of %d not queued, released for the next sweep",
             kind,

@@ -59,6 +59,21 @@ class DeliveryInterrupted(DeliveryError):
         self.settled = settled
 
 
+class TransportError(DeliveryError):
+    """A non-email transport (a webhook POST) failed, with what the receiver answered.
+
+    ``permanent``: never retried (e.g. a 4xx but 408/429); else retried with back-off like
+    a 4xx from a mail server. ``reason``: for HR. ``status``: the HTTP status, or None
+    (no answer: refused, timed out before the body was sent).
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.status = status
+
+
 class DeliveryStateError(DeliveryError):
     """The row is not in a state that allows this action."""
 
@@ -100,6 +115,8 @@ def explain_failure(exc: Exception) -> tuple[bool, str]:
     recipient, or one Django cannot serialise. Everything else (4xx, timeouts,
     refused or dropped connections) is temporary and retried.
     """
+    if isinstance(exc, TransportError):
+        return exc.permanent, exc.reason
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         answers = list(exc.recipients.values())
         detail = "; ".join(f"{code} {_decode(text)}" for code, text in answers)
@@ -132,6 +149,7 @@ def failure_concerns_one_message(exc: Exception) -> bool:
     Anything else (refused, timed out, dropped, 421 "closing") stops the chunk:
     the rows not tried yet wait for a retry together with the failed one.
     """
-    if isinstance(exc, smtplib.SMTPRecipientsRefused | NoRecipientError):
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | NoRecipientError | TransportError):
+        # A transport's rows each go to their own receiver: one down does not stop the others.
         return True
     return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code != 421

@@ -55,6 +55,19 @@ class DeliveryKind:
     - ``keep_bodies``: store the text and HTML that went out on the row (``sent_text``,
       ``sent_html``, and the bytes until it is sent). False for messages that list many
       people (a staff digest): only the subject is kept, so no name outlives its erasure.
+    - ``transport(prepared) -> None``: how a built message goes out; None (the default):
+      email through ``settings.EMAIL_BACKEND``. Another transport (the signed webhook POSTs
+      of the ``events`` app) gets an ``outbox.sending.Prepared`` whose ``raw`` holds the
+      body built once, and raises ``outbox.errors.TransportError`` (permanent or
+      temporary) or ``OutcomeUnknownError`` (handed over, no answer). Its builder returns
+      an ``OutgoingPayload`` instead of an ``EmailMessage``. Email kinds respect the
+      suppression list (``outbox.reports``); other transports do not.
+    - ``own_sweep``: the kind has its own beat sweep (``outbox_sweep_task(name)``). False:
+      the recovery sweep (``outbox-recover-sweep``, every 15 s) claims its due rows too
+      (webhook deliveries, which are due as soon as they exist).
+    - ``event_prefix``: the rows' outcomes are announced as domain events
+      (``core.events``) ``<prefix>.sent`` and ``<prefix>.failed`` (default: the kind's
+      name, e.g. ``letter.sent``); None: none (the webhook kind itself).
     """
 
     name: str
@@ -66,13 +79,28 @@ class DeliveryKind:
     audit_prefix: str | None = None
     message_id_prefix: str = ""
     keep_bodies: bool = True
+    transport: Hook | None = None
+    own_sweep: bool = True
+    event_prefix: str | None = ""
+
+    @property
+    def is_email(self) -> bool:
+        """True for kinds sent as email (no transport of their own): suppression and reports apply."""
+        return self.transport is None
+
+    @property
+    def events_prefix(self) -> str | None:
+        """What this kind's domain events start with (``letter``), or None if it announces none."""
+        if self.event_prefix is None:
+            return None
+        return self.event_prefix or self.name
 
     @property
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
 
     def hook(self, name: str) -> Callable | None:
-        """The callable of hook ``name`` ("builder", "skip" or "prepare"), or None if the kind has none.
+        """The callable of hook ``name`` ("builder", "skip", "prepare", "transport"), or None if none.
 
         A dotted path is imported at each call (cheap once imported), so a test can
         swap the function it names.
@@ -81,6 +109,26 @@ class DeliveryKind:
         if value is None or callable(value):
             return value
         return import_string(value)
+
+
+@dataclass
+class OutgoingPayload:
+    """What a builder of a non-email kind returns: the body to send, built once and stored.
+
+    ``subject``: a short label kept as ``sent_subject`` (e.g. the event's name); ``body``:
+    the text sent (kept as ``sent_text``, its UTF-8 bytes as ``sent_raw`` until sent);
+    ``envelope``: where it goes, as built (e.g. ``{"url": ...}``), kept as ``sent_envelope``.
+    """
+
+    subject: str
+    body: str
+    envelope: dict
+
+    alternatives = ()
+
+    @property
+    def raw(self) -> bytes:
+        return self.body.encode("utf-8")
 
 
 # Filled by each app's AppConfig.ready() through ``register_kind``: the engine names no app.

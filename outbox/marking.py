@@ -16,6 +16,7 @@ from django.db.models.functions import Now
 from django.db.models.sql import Query
 
 from core.audit import audit_many, audit_record
+from core.events import emit_events, event_wanted
 from core.models import AuditEvent
 from outbox.claims import db_lease, takeable
 from outbox.errors import Outcome
@@ -46,16 +47,66 @@ def html_part(msg: EmailMessage) -> str:
     return ""
 
 
+# The outcomes announced as domain events (core.events): ``<kind>.sent``, ``<kind>.failed``,
+# and ``<kind>.bounced`` (outbox.reports, from a provider's report).
+ANNOUNCED = ("sent", "failed", "bounced")
+
+
+def row_event_payloads(
+    spec: DeliveryKind, model: type[models.Model], pks: list[int], verb: str
+) -> list[dict]:
+    """The payloads of ``<kind>.<verb>`` events for rows ``pks``: ids, states and times only.
+
+    ``{"kind", "id", "public_id" (or None), "application_id" (if the row has one),
+    "status", "message_id", "sent_at", "attempts"}``: one query for all rows. No names,
+    addresses or text (docs/events.md).
+    """
+    fields = {f.attname for f in model._meta.concrete_fields}
+    wanted = ["pk", "status", "message_id", "sent_at", "attempts"]
+    wanted += [name for name in ("public_id", "application_id") if name in fields]
+    payloads = []
+    for values in model.objects.filter(pk__in=pks).order_by("pk").values(*wanted):
+        payload = {
+            "kind": spec.name,
+            "id": values["pk"],
+            "public_id": str(values["public_id"]) if values.get("public_id") else None,
+            "status": verb,
+            "message_id": values["message_id"],
+            "sent_at": values["sent_at"].isoformat() if values["sent_at"] else None,
+            "attempts": values["attempts"],
+        }
+        if "application_id" in values:
+            payload["application_id"] = values["application_id"]
+        payloads.append(payload)
+    return payloads
+
+
+def rows_announce(spec: DeliveryKind, model: type[models.Model], pks: list[int], verb: str) -> None:
+    """Emit ``<prefix>.<verb>`` (``letter.sent``) for rows ``pks`` if anyone listens (core.events).
+
+    Call inside the transaction that wrote the outcome, so that what listeners create
+    (webhook deliveries) commits or rolls back with it.
+    """
+    prefix = spec.events_prefix
+    if not prefix or verb not in ANNOUNCED or not pks:
+        return
+    name = f"{prefix}.{verb}"
+    if event_wanted(name):
+        emit_events(name, row_event_payloads(spec, model, list(pks), verb))
+
+
 def row_audit(spec: DeliveryKind, row, verb: str, reason: str = "") -> None:
-    """Audit ``<prefix>.<verb>`` for one row, if the kind audits."""
+    """Audit ``<prefix>.<verb>`` for one row, if the kind audits; announce it (``rows_announce``)."""
     if spec.audit_prefix:
         audit_record(actor=None, verb=f"{spec.audit_prefix}.{verb}", target=row, reason=reason)
+    rows_announce(spec, type(row), [row.pk], verb)
 
 
 def rows_audit(spec: DeliveryKind, model: type[models.Model], pks: list[int], verb: str) -> None:
-    """Audit ``<prefix>.<verb>`` for many rows in one INSERT, if the kind audits."""
+    """Audit ``<prefix>.<verb>`` for many rows in one INSERT, if the kind audits; announce them."""
     if spec.audit_prefix and pks:
         audit_many(actor=None, verb=f"{spec.audit_prefix}.{verb}", model=model, pks=pks)
+    rows_announce(spec, model, pks, verb)
 
 
 def row_fail_unsent(spec: DeliveryKind, as_read: models.QuerySet, row, attempt: int, reason: str) -> str:
@@ -114,7 +165,7 @@ def rows_settle(spec: DeliveryKind, settled: list) -> None:
             else:
                 changed = row.update(status=DeliveryStatus.UNKNOWN, last_error=reason[:2000], **SETTLED)
                 verb = "unknown"
-            if changed and spec.audit_prefix:
+            if changed:
                 row_audit(spec, model(pk=pk), verb, reason if verb == "unknown" else "")
 
 
@@ -143,6 +194,8 @@ def rows_mark_sent(spec: DeliveryKind, rows: list) -> None:
     if len(rows) == 1 and connections[router.db_for_write(model)].vendor == "postgresql":
         if not _mark_one_sent_sql(spec, rows[0]):
             logger.warning("delivery %s: 1 sent, but its lease had been taken over", spec.name)
+        else:
+            rows_announce(spec, model, [rows[0].pk], "sent")
         return
     mine = rows_mine(model, rows)
     if len(rows) == 1:

@@ -1,8 +1,10 @@
 """What the sending engine needs of every row it sends: states, due time, lease, tries, what went out.
 
 Apps define concrete models that inherit ``Deliverable`` (letters, reminders,
-answers, digests) and register a kind for each with ``outbox.kinds.register_kind``.
-The engine has no tables of its own.
+answers, digests, webhook deliveries) and register a kind for each with
+``outbox.kinds.register_kind``. The engine's own tables are the mail provider's
+delivery reports (``DeliveryReport``) and the suppression list (``Suppression``):
+``outbox.reports`` writes and reads them.
 """
 
 from django.db import models
@@ -49,3 +51,63 @@ class Deliverable(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DeliveryReport(models.Model):
+    """What the mail provider reported about a message the engine sent (its tracking webhook).
+
+    Matched to the row by its Message-ID. ``detail``: the provider's reason in a few words
+    (a bounce type, an SMTP code), never the recipient's address or the message.
+    """
+
+    class Event(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+        REJECTED = "rejected", "Rejected by the provider"
+        DEFERRED = "deferred", "Delayed"
+
+    provider = models.CharField(max_length=30)
+    # The provider's own event id, when it has one: a replayed webhook records nothing new.
+    provider_event_id = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=40, blank=True)
+    row_id = models.BigIntegerField(null=True, blank=True)
+    event = models.CharField(max_length=12, choices=Event.choices)
+    at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "row_id", "-at"], name="report_row_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_event_id"],
+                condition=~models.Q(provider_event_id=""),
+                name="report_provider_event_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.row_id}: {self.event}"
+
+
+class Suppression(models.Model):
+    """An address no email may go to any more: it bounced hard, or its owner complained.
+
+    Stored as a keyed hash of the normalised address (``outbox.reports.address_key``),
+    so the list names nobody. Every later send of an email kind checks it: a row to a
+    suppressed address fails with a reason HR reads, never sent.
+    """
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+
+    address_key = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    provider = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.created_at:%Y-%m-%d})"

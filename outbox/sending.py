@@ -32,6 +32,8 @@ and thread open across messages.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import random
 import time
@@ -48,6 +50,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from outbox import handover
 from outbox.claims import (
     PUBLISH_RETRY_POLICY,
     RETRY_BACKOFF_MAX,
@@ -66,7 +69,7 @@ from outbox.errors import (
     explain_failure,
     failure_concerns_one_message,
 )
-from outbox.kinds import DeliveryKind, delivery_kind
+from outbox.kinds import DeliveryKind, OutgoingPayload, delivery_kind
 from outbox.leases import LeaseKeeper, chunk_budget_seconds
 from outbox.marking import (
     SETTLED,
@@ -81,6 +84,7 @@ from outbox.marking import (
 )
 from outbox.message_ids import delivery_message_id
 from outbox.models import DeliveryStatus
+from outbox.reports import suppressed_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -139,10 +143,22 @@ class StoredMessage(EmailMessage):
 
 
 def _force_message_id(msg: EmailMessage, message_id: str) -> None:
-    """The stored Message-ID is the one that goes out, whatever the builder set."""
+    """The stored Message-ID is the one that goes out, whatever the builder set.
+
+    With ``CANDOR_MAIL_PROVIDER`` set, the Message-ID also goes in that provider's
+    metadata header, which its delivery reports echo (Postmark and SendGrid report
+    their own message ids, not ours): ``outbox.reports`` matches reports by it.
+    """
     for header in [h for h in msg.extra_headers if h.lower() == "message-id"]:
         del msg.extra_headers[header]
     msg.extra_headers["Message-ID"] = message_id
+    provider = getattr(settings, "CANDOR_MAIL_PROVIDER", "")
+    if provider == "postmark":
+        msg.extra_headers["X-PM-Metadata-candor_message_id"] = message_id
+    elif provider == "mailgun":
+        msg.extra_headers["X-Mailgun-Variables"] = json.dumps({"candor_message_id": message_id})
+    elif provider == "sendgrid":
+        msg.extra_headers["X-SMTPAPI"] = json.dumps({"unique_args": {"candor_message_id": message_id}})
 
 
 def _prepare(spec: DeliveryKind, row, skip, builder) -> Prepared | str:
@@ -158,6 +174,9 @@ def _prepare(spec: DeliveryKind, row, skip, builder) -> Prepared | str:
     if spec.keep_bodies and row.sent_raw and row.sent_envelope:
         return Prepared(row, bytes(row.sent_raw), row.sent_envelope)
     msg = builder(row)
+    if isinstance(msg, OutgoingPayload):
+        # Not an email (a webhook POST): its body is what is built once and stored.
+        return Prepared(row, msg.raw, dict(msg.envelope), msg)
     _force_message_id(msg, row.message_id)
     recipients = list(msg.recipients())
     if not recipients:
@@ -170,6 +189,18 @@ def _unprepared_reason(exc: Exception) -> str:
     if isinstance(exc, NoRecipientError):
         return str(exc)
     return f"Could not prepare the message ({type(exc).__name__}: {exc})."
+
+
+def _send_one(prepared: Prepared, spec: DeliveryKind) -> None:
+    """Send one prepared item through the kind's transport (webhook POSTs), or as email (``_transmit``).
+
+    A transport raises ``TransportError`` or ``OutcomeUnknownError``.
+    """
+    transport = spec.hook("transport")
+    if transport is not None:
+        transport(prepared)
+    else:
+        _transmit(prepared)
 
 
 def _transmit(prepared: Prepared) -> None:
@@ -301,13 +332,17 @@ def delivery_send(*, kind: str, pk: int, last_try: bool = False, settled: list |
                 row_audit(spec, row, "cancelled", prepared)
         return Outcome.CANCELLED if changed else Outcome.SKIPPED
 
+    suppressed = suppressed_reasons(spec, [prepared])
+    if suppressed:
+        return row_fail_unsent(spec, as_read, row, attempt, suppressed[row.pk])
+
     taken_at = time.monotonic()
     if not rows_take(spec, [prepared]):
         return Outcome.SKIPPED
-    with LeaseKeeper(spec, [row], taken_at=taken_at) as keeper:
+    with LeaseKeeper(spec, [row], taken_at=taken_at) as keeper, _handover_released():
         try:
             with keeper.sending():
-                _transmit(prepared)
+                _send_one(prepared, spec)
         except OutcomeUnknownError as exc:
             logger.warning("delivery %s #%s: outcome unknown (%s)", kind, pk, exc.reason)
             try:
@@ -404,6 +439,14 @@ def deliveries_send_chunk(*, kind: str, pks: list[int], settled: list | None = N
             continue
         ready.append(prepared)
 
+    suppressed = suppressed_reasons(spec, ready)
+    if suppressed:
+        for item in [item for item in ready if item.row.pk in suppressed]:
+            row = item.row
+            as_read = model.objects.filter(takeable(), pk=row.pk, attempts=row.attempts)
+            outcomes[row.pk] = row_fail_unsent(spec, as_read, row, row.attempts + 1, suppressed[row.pk])
+        ready = [item for item in ready if item.row.pk not in suppressed]
+
     taken_at = time.monotonic()
     taken = rows_take(spec, ready)
     if not taken:
@@ -413,8 +456,29 @@ def deliveries_send_chunk(*, kind: str, pks: list[int], settled: list | None = N
     return outcomes
 
 
+@contextlib.contextmanager
+def _handover_released():
+    """Whatever happens inside, this process gives the hand-over gate back on the way out."""
+    try:
+        yield
+    finally:
+        handover.leave()
+
+
 def _send_taken(spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: dict, stop_at: float) -> None:
-    """Send the taken rows of a chunk in order; settle each; hand back what is left when it must stop."""
+    """Send the taken rows of a chunk in order; settle each; hand back what is left when it must stop.
+
+    The hand-over gate (``outbox.handover``) taken as a message is handed over is given back
+    each time the handed-over rows are marked, so a worker killed at any instant has at most
+    ``CANDOR_SEND_MARK_EVERY`` messages handed over and not marked, whatever its concurrency.
+    """
+    with _handover_released():
+        _send_taken_gated(spec, taken, keeper, outcomes, stop_at)
+
+
+def _send_taken_gated(
+    spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: dict, stop_at: float
+) -> None:
     kind = spec.name
     mark_every = max(1, int(settings.CANDOR_SEND_MARK_EVERY))
     sent: list = []  # sent, not yet marked
@@ -433,7 +497,7 @@ def _send_taken(spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: 
             tried.add(row.pk)
             try:
                 with keeper.sending():
-                    _transmit(item)
+                    _send_one(item, spec)
             except OutcomeUnknownError as exc:
                 logger.warning("delivery %s #%s: outcome unknown (%s)", kind, row.pk, exc.reason)
                 pending_unknown.append([row.pk, row.attempts, Outcome.UNKNOWN, exc.reason])
@@ -441,6 +505,7 @@ def _send_taken(spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: 
                     rows_mark_sent(spec, sent)
                     rows_mark_unknown(spec, row, exc.reason)
                 sent, pending_unknown = [], []
+                handover.leave()
                 outcomes[row.pk] = Outcome.UNKNOWN
                 continue
             except Exception as exc:
@@ -461,6 +526,7 @@ def _send_taken(spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: 
                         ):
                             row_audit(spec, row, "failed", reason)
                     sent = []
+                    handover.leave()
                     outcomes[row.pk] = Outcome.FAILED
                     continue
                 retry.append((row, reason))
@@ -475,6 +541,7 @@ def _send_taken(spec: DeliveryKind, taken: list, keeper: LeaseKeeper, outcomes: 
                 with transaction.atomic():
                     rows_mark_sent(spec, sent)
                 sent = []
+                handover.leave()
         _chunk_stop(spec, sent, retry, [], outcomes)
     except DatabaseError as exc:
         # The messages in `sent` went out: the retry of this task writes them first. The

@@ -8,7 +8,9 @@
 - ``outbox.sending``: ``delivery_send``, ``deliveries_send_chunk``, retries (``delivery_retry``);
 - ``outbox.marking``: the conditional writes of a row's state while it is sent;
 - ``outbox.errors``: the engine's exceptions, ``Outcome``, and the reasons HR reads;
-- ``outbox.backends``: the persistent SMTP email backend.
+- ``outbox.backends``: the persistent SMTP email backend;
+- ``outbox.http``: the HTTP POST that non-email transports (webhooks) use;
+- ``outbox.reports``: the mail provider's delivery reports and the suppression list.
 
 Apps import from here (and register kinds with ``outbox.kinds``), so the modules
 behind it can change without touching them. docs/sending.md explains the engine.
@@ -19,6 +21,7 @@ from outbox.claims import (
     RETRY_BACKOFF_MAX,
     deliveries_claim_due,
     deliveries_due_queryset,
+    deliveries_queue_new,
     deliveries_recover,
     deliveries_stuck_queryset,
     deliveries_sweep,
@@ -33,9 +36,17 @@ from outbox.errors import (
     Outcome,
     OutcomeUnknownError,
     TemporaryDeliveryError,
+    TransportError,
 )
-from outbox.kinds import KINDS, DeliveryKind, delivery_kind, register_kind
+from outbox.kinds import KINDS, DeliveryKind, OutgoingPayload, delivery_kind, register_kind
 from outbox.message_ids import delivery_message_id, mail_domain
+from outbox.reports import (
+    address_suppressed,
+    delivery_report_latest,
+    delivery_report_record,
+    delivery_reports_latest,
+    suppression_add,
+)
 from outbox.sending import deliveries_send_chunk, delivery_retry, delivery_send
 
 __all__ = [
@@ -49,9 +60,13 @@ __all__ = [
     "NoRecipientError",
     "Outcome",
     "OutcomeUnknownError",
+    "OutgoingPayload",
     "TemporaryDeliveryError",
+    "TransportError",
+    "address_suppressed",
     "deliveries_claim_due",
     "deliveries_due_queryset",
+    "deliveries_queue_new",
     "deliveries_recover",
     "deliveries_send_chunk",
     "deliveries_stuck_queryset",
@@ -60,10 +75,14 @@ __all__ = [
     "delivery_kind",
     "delivery_lease_until",
     "delivery_message_id",
+    "delivery_report_latest",
+    "delivery_report_record",
+    "delivery_reports_latest",
     "delivery_retry",
     "delivery_send",
     "mail_domain",
     "register_kind",
+    "suppression_add",
 ]
 
 

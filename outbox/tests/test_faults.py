@@ -108,7 +108,7 @@ def test_a_message_dropped_after_data_is_unknown_and_the_engine_never_sends_it_a
     assert delivery_send(kind="letter", pk=letter.pk) == Outcome.SKIPPED
     with django_capture_on_commit_callbacks(execute=True):
         assert deliveries_claim_due(kind="letter") == []
-        assert deliveries_recover() == {"answer": 0, "digest": 0, "letter": 0, "reminder": 0}
+        assert deliveries_recover() == {"answer": 0, "digest": 0, "letter": 0, "reminder": 0, "webhook": 0}
     assert published == []
     assert smtp_sink.raw_count == 1
 
