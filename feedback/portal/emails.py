@@ -16,13 +16,15 @@ unsubscribe still goes.
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.text import one_line
 from feedback import links
 from feedback.letters.emails import candidate_from_email
 from feedback.models import FeedbackLetter
 from feedback.placeholders import greeting
+from feedback.portal.i18n import candidate_language, long_date
 from feedback.portal.selectors import reapply_date, reapply_jobs
 
 
@@ -50,6 +52,8 @@ def _message(
 
     The greeting (``greeting``) and the From (``candidate_from_email(signer=…)``) follow the
     rules every candidate email shares; ``signer`` is the person who signs it, or "".
+    Call it inside ``translation.override(candidate_language(candidate))`` (the builders
+    below do): the subject, the text and ``Content-Language`` are in that language.
     """
     context = {
         "org_name": settings.CANDOR_ORG_NAME,
@@ -63,7 +67,7 @@ def _message(
         from_email=candidate_from_email(signer=signer),
         to=[candidate.email],
         reply_to=[settings.CANDOR_HR_EMAIL],
-        headers={"Message-ID": message_id, **headers},
+        headers={"Message-ID": message_id, "Content-Language": translation.get_language(), **headers},
     )
     msg.attach_alternative(render_to_string(f"feedback/email/{template}.html", context), "text/html")
     return msg
@@ -77,6 +81,12 @@ def reminder_link(letter) -> str:
 
 
 def build_reminder_message(reminder) -> EmailMultiAlternatives:
+    """The reapply reminder, in the candidate's language (``candidate_language``)."""
+    with translation.override(candidate_language(reminder.candidate)):
+        return _reminder_message(reminder)
+
+
+def _reminder_message(reminder) -> EmailMultiAlternatives:
     letter = _letter_of(reminder.application)
     candidate = reminder.candidate
     job = reminder.application.job
@@ -85,13 +95,14 @@ def build_reminder_message(reminder) -> EmailMultiAlternatives:
         "job_title": job.title,
         "same_job_open": jobs == [job],
         "other_jobs": [j for j in jobs if j != job],
-        "reapply_date": date_format(reapply_date(letter), "j F Y"),
+        "other_titles": ", ".join(j.title for j in jobs if j != job),
+        "reapply_date": long_date(reapply_date(letter)),
         "link": reminder_link(letter),
         "letter_url": links.letter_page_url(letter),
         "unsubscribe_url": links.unsubscribe_url(letter),
     }
     return _message(
-        subject=f"You can now reapply to {settings.CANDOR_ORG_NAME}",
+        subject=_("You can now reapply to %(org_name)s") % {"org_name": settings.CANDOR_ORG_NAME},
         template="reminder",
         context=context,
         candidate=candidate,
@@ -101,6 +112,12 @@ def build_reminder_message(reminder) -> EmailMultiAlternatives:
 
 
 def build_answer_message(request) -> EmailMultiAlternatives:
+    """An approved answer to the candidate's question, in the candidate's language."""
+    with translation.override(candidate_language(request.letter.application.candidate)):
+        return _answer_message(request)
+
+
+def _answer_message(request) -> EmailMultiAlternatives:
     letter = request.letter
     candidate = letter.application.candidate
     answered_by = request.answered_by
@@ -114,7 +131,7 @@ def build_answer_message(request) -> EmailMultiAlternatives:
         "unsubscribe_url": links.unsubscribe_url(letter),
     }
     return _message(
-        subject=f"Your question about the {letter.application.job.title} role",
+        subject=_("Your question about the %(job_title)s role") % {"job_title": letter.application.job.title},
         template="answer",
         context=context,
         candidate=candidate,

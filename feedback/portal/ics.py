@@ -4,6 +4,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from feedback import links
@@ -15,7 +17,8 @@ def reapply_ics(letter, *, now: dt.datetime | None = None) -> bytes:
     the letter was approved). The UID is stable per letter, so importing the file twice
     updates one event rather than adding two. The reapply link inside is signed now and
     works at least until the reapply date plus ``CANDOR_LINK_GRACE_DAYS``
-    (``feedback.portal.selectors.link_expires_at``)."""
+    (``feedback.portal.selectors.link_expires_at``). SUMMARY and DESCRIPTION are in the
+    active language (the candidate's page's: ``feedback.portal.i18n``), marked with LANGUAGE."""
     day = reapply_date(letter)
     link = links.reapply_url(letter)
     org = settings.CANDOR_ORG_NAME
@@ -32,12 +35,15 @@ def reapply_ics(letter, *, now: dt.datetime | None = None) -> bytes:
     event.add("dtstamp", (now or timezone.now()).astimezone(dt.UTC))
     event.add("dtstart", day)  # a date, not a datetime: VALUE=DATE, all day
     event.add("dtend", day + dt.timedelta(days=1))
-    event.add("summary", f"You can reapply to {org}")
+    language = get_language() or settings.LANGUAGE_CODE
     event.add(
-        "description",
-        f"From today you can apply to {org} again for the {letter.application.job.title} role "
-        f"or another open role.\nReapply: {link}",
+        "summary", _("You can reapply to %(org_name)s") % {"org_name": org}, parameters={"LANGUAGE": language}
     )
+    description = _(
+        "From today you can apply to %(org_name)s again for the %(job_title)s role or another open role."
+    ) % {"org_name": org, "job_title": letter.application.job.title}
+    reapply = _("Reapply: %(link)s") % {"link": link}
+    event.add("description", f"{description}\n{reapply}", parameters={"LANGUAGE": language})
     event.add("url", link)
     event.add("transp", "TRANSPARENT")  # an all-day note, not busy time
     cal.add_component(event)

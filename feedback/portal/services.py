@@ -9,13 +9,14 @@ ask a question, ``feedback.requests.services.request_create``). None takes
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from candidates.emails import normalise_email
 from candidates.models import Candidate
 from candidates.selectors import candidate_by_email
 from candidates.services import candidate_update, is_duplicate_email
 from core.audit import audit_record
+from core.languages import long_date
 from feedback.letters.selectors import CLOSED_TO_CANDIDATE, letter_closed_to_candidate
 from feedback.models import (
     CandidateRating,
@@ -76,7 +77,7 @@ def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
     candidate = _require_open_letter(letter)
     now = timezone.now()
     if reapply_is_open(letter, now):
-        raise ReminderStateError("You can already reapply, so there is nothing to remind you of.")
+        raise ReminderStateError(_("You can already reapply, so there is nothing to remind you of."))
     due = reminder_due_at(letter)
     reminder, created = ReapplyReminder.objects.select_for_update().get_or_create(
         application=letter.application,
@@ -90,7 +91,7 @@ def reminder_opt_in(*, letter: FeedbackLetter) -> ReapplyReminder:
     )
     if not created:
         if reminder.status in (DeliveryStatus.SENT, DeliveryStatus.SENDING):
-            raise ReminderStateError("Your reminder has already been sent.")
+            raise ReminderStateError(_("Your reminder has already been sent."))
         if reminder.status != DeliveryStatus.SCHEDULED:
             reminder.status = DeliveryStatus.SCHEDULED
             reminder.opted_in_at = now
@@ -122,7 +123,7 @@ def reminder_opt_out(*, letter: FeedbackLetter) -> ReapplyReminder | None:
     if reminder is None or reminder.status in (DeliveryStatus.CANCELLED, DeliveryStatus.FAILED):
         return reminder
     if reminder.status != DeliveryStatus.SCHEDULED:
-        raise ReminderStateError("Your reminder has already been sent.")
+        raise ReminderStateError(_("Your reminder has already been sent."))
     reminder.status = DeliveryStatus.CANCELLED
     reminder.claimed_until = None
     reminder.save(update_fields=["status", "claimed_until"])
@@ -238,7 +239,7 @@ def reapply_submit(
     candidate = _require_open_letter(letter)
     now = timezone.now()
     if not reapply_is_open(letter, now):
-        raise ReapplyStateError(f"You can reapply from {date_format(reapply_date(letter), 'j F Y')}.")
+        raise ReapplyStateError(_("You can reapply from %(day)s.") % {"day": long_date(reapply_date(letter))})
     # The same link submitted twice at once: the second waits here for the first, then finds
     # (and returns) the application the first made. The candidate's row, as application_open
     # and erasure lock it first too.
@@ -249,7 +250,7 @@ def reapply_submit(
     allowed = reapply_jobs(letter)
     job = job or (allowed[0] if len(allowed) == 1 else None)
     if job is None or job not in allowed:
-        raise ReapplyStateError("Choose one of the open roles.")
+        raise ReapplyStateError(_("Choose one of the open roles."))
 
     changes = {"name": name, "time_zone": time_zone}
     held = False
@@ -287,7 +288,8 @@ def reapply_submit(
         )
     except CooldownActive as exc:
         raise ReapplyStateError(
-            f"You can reapply to {job.title} from {date_format(exc.ends_on, 'j F Y')}."
+            _("You can reapply to %(job_title)s from %(day)s.")
+            % {"job_title": job.title, "day": long_date(exc.ends_on)}
         ) from exc
     except HiringError as exc:
         # The same link submitted twice at once: the other submission won.
@@ -296,7 +298,11 @@ def reapply_submit(
             return existing
         if isinstance(exc, AlreadyOpen):
             raise ReapplyStateError(
-                f"We already have an open application from you for {job.title}: there is nothing more to do."
+                _(
+                    "We already have an open application from you for %(job_title)s: "
+                    "there is nothing more to do."
+                )
+                % {"job_title": job.title}
             ) from exc
         raise ReapplyStateError(exc.message) from exc
 
@@ -307,7 +313,9 @@ def reapply_submit(
         if not text or int(point_id) not in points:
             continue
         if len(text) > REAPPLY_ANSWER_MAX_LENGTH:
-            raise ValidationError({f"point_{point_id}": "Keep it under 4000 characters."})
+            raise ValidationError(
+                {f"point_{point_id}": _("Keep it under %(count)s characters.") % {"count": 4000}}
+            )
         rows.append(ReapplyAnswer(application=application, point=points[int(point_id)], text=text))
     ReapplyAnswer.objects.bulk_create(rows)
 

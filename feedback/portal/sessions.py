@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from feedback.links import make_token
-from feedback.portal.selectors import LinkProblem
+from feedback.portal.selectors import LinkProblem, link_expires_at
 
 SESSION_KEY = "candor_candidate_links"
 MAX_SLOTS = 20  # per session: the oldest are dropped beyond this (a candidate opens few letters)
@@ -92,13 +92,32 @@ def slot_for(request: HttpRequest, purpose: str, public_id: uuid.UUID) -> str:
 def token_for(request: HttpRequest, purpose: str, slot: str) -> str:
     """The signed token stored under ``slot`` for ``purpose``.
 
-    Raises ``LinkProblem("session")`` when this session has no such slot (another browser,
-    cookies blocked, or the slot made for another purpose) or it is older than the lifetime:
+    Raises ``LinkProblem("cookies")`` when the request carries no session cookie at all
+    (cookies blocked for this site, or the address opened in another browser): opening the
+    email's link again would only loop, so the page says the address needs cookies and how
+    to allow them. Raises ``LinkProblem("session")`` when this session has no such slot (the
+    slot made for another purpose, or the session ended) or it is older than the lifetime:
     the page then asks the candidate to open the email's link again.
     """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        raise LinkProblem("cookies")
     entry = _slots(request).get(slot)
     if not entry or entry.get("purpose") != purpose:
         raise LinkProblem("session")
     if dt.datetime.fromisoformat(entry["until"]) <= timezone.now():
         raise LinkProblem("session")
     return entry["token"]
+
+
+def letter_links_still_open(letter, *, now: dt.datetime | None = None) -> bool:
+    """Whether a letter-page link sent with ``letter`` would still open the page now.
+
+    The same lifetime rule as ``feedback.portal.selectors.letter_from_token``
+    (``link_expires_at``), counted from when the letter went out (``sent_at``; a letter shown
+    on the page only, never emailed, counts from its approval or creation), never from a
+    token made now. A page reached through a link that never expires (the unsubscribe link,
+    RFC 8058) offers a way back to the letter's page only while this is True, so it is no way
+    past the letter links' lifetime. ``now``: aware datetime, default the current time.
+    """
+    sent = letter.sent_at or letter.approved_at or letter.created_at
+    return (now or timezone.now()) <= link_expires_at(letter, signed_at=sent)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.forms import add_validation_error
 from feedback.portal import ics, services, sessions
 from feedback.portal.forms import QuestionForm, RatingForm, ReapplyForm, time_zone_names
+from feedback.portal.i18n import candidate_page_language, long_date
 from feedback.portal.selectors import (
     LinkProblem,
     existing_reapplication,
@@ -81,7 +82,10 @@ def candidate_link(purpose: str):
                     letter = letter_from_token(purpose, sessions.token_for(request, purpose, token))
             except LinkProblem as problem:
                 return link_problem(request, problem.reason)
-            response = view(request, letter, token, *args, **kwargs)
+            # In the candidate's language, or the one they chose (feedback.portal.i18n).
+            with candidate_page_language(request, letter.application.candidate) as language:
+                response = view(request, letter, token, *args, **kwargs)
+            response["Content-Language"] = language
             # Personal pages: not cached by proxies, not indexed.
             response["X-Robots-Tag"] = "noindex, nofollow"
             return response
@@ -169,13 +173,14 @@ def remind(request, letter, token):
     try:
         if request.POST.get("action") == "off":
             services.reminder_opt_out(letter=letter)
-            messages.success(request, "Done: we will not send you a reminder.")
+            messages.success(request, _("Done: we will not send you a reminder."))
         else:
             services.reminder_opt_in(letter=letter)
-            day = date_format(reapply_date(letter), "j F Y")
-            done = f"Done: we will email you on {day}, when you can reapply."
+            day = long_date(reapply_date(letter))
+            done = _("Done: we will email you on %(day)s, when you can reapply.") % {"day": day}
             if letter.application.candidate.unsubscribed:
-                done += " It is the only email we will send you: you are still unsubscribed from the rest."
+                only = _("It is the only email we will send you: you are still unsubscribed from the rest.")
+                done = f"{done} {only}"
             messages.success(request, done)
     except CandidateActionError as exc:
         messages.error(request, exc.message)
@@ -193,11 +198,11 @@ def calendar(request, letter, token):
 def _question_sent(candidate) -> str:
     """Where the answer will reach them: always on the page; by email too unless they unsubscribed."""
     if answers_emailed_to(candidate):
-        return (
+        return _(
             "Thank you: your question is on its way. The answer will appear on this page, "
             "and we will also email it to you."
         )
-    return (
+    return _(
         "Thank you: your question is on its way. The answer will appear on this page. "
         "We won't email it to you, as you asked."
     )
@@ -233,7 +238,7 @@ def rate(request, letter, token):
         except (ValidationError, CandidateActionError) as exc:
             form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
         else:
-            messages.success(request, "Thank you for telling us how useful this was.")
+            messages.success(request, _("Thank you for telling us how useful this was."))
             return _back(token, "rate")
     return _letter_page(request, letter, token, rating_form=form, status=400)
 
@@ -248,7 +253,9 @@ def unsubscribe(request, letter, token):
     candidate with a reminder asked for since can cancel that too.
     """
     candidate = letter.application.candidate
-    page_url = _letter_url(request, letter)
+    # The unsubscribe link never expires; its way back to the letter's page lasts only as long
+    # as the letter's own links (sessions.letter_links_still_open), never past them.
+    page_url = _letter_url(request, letter) if sessions.letter_links_still_open(letter) else ""
     context = {"page_url": page_url, "hr_email": settings.CANDOR_HR_EMAIL}
     if request.method == "POST":
         services.candidate_unsubscribe(candidate=candidate)
@@ -306,7 +313,7 @@ def reapply(request, letter, token):
         except CandidateActionError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Thank you: we have your application.")
+            messages.success(request, _("Thank you: we have your application."))
             return redirect(reverse("candidate:reapply", args=[token]))
     status = 400 if request.method == "POST" else 200
     return render(
