@@ -13,6 +13,11 @@ advisory threshold:
 - the misses and the false flags, with the model's probabilities.
 
 Predictions go through the runtime code path (``classify``), thresholds included.
+
+``--languages de,fr,es`` (and, after the English report, ``--with-rules`` as ``make
+quality-eval`` runs it): the whole check, rules only, on each language's held-out set
+``corpus/heldout/<code>.jsonl`` (``--split dev`` for the tuning set ``corpus/dev/<code>.jsonl``),
+counting blocking findings and blocking-or-advisory ones.
 ``--json`` prints the same as one JSON object. ``--bench`` also measures the latency of
 one 2,000-character letter and the time to check 10,000 letters (built from the data's
 sentences). Use the held-out set only for the final report, never to tune.
@@ -205,6 +210,89 @@ def print_report(result: dict, data: Path, listing: bool) -> None:
                 )
 
 
+# --- Other languages: the whole check, rules only ----------------------------------------------
+
+LANGUAGES = ("de", "fr", "es")
+CORPUS = REPO_ROOT / "devtools" / "quality" / "corpus"
+
+
+def _django() -> None:
+    """The whole check reads Django settings (placeholders, HR's phrases): set them up when this
+    runs as a plain module (``make quality-eval``), with the local settings ``manage.py`` uses."""
+    from django.conf import settings
+
+    if settings.configured:
+        return
+    import django
+
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    django.setup()
+
+
+def check_labels(rows: list[dict], language: str | None = None) -> tuple[list[str], list[str]]:
+    """What the whole check (``Checker(extra_rules=())``: phrase lists, subject rule, classifier
+    where the language has one) says about each sentence, as "boilerplate", "personal" or
+    "fine": counting only blocking findings, and counting advisory ones too."""
+    _django()
+    from feedback.quality.check import Checker
+
+    # Each sentence as a text of its own, in a letter of that language (``language``): a
+    # sentence too short for the identifier is read in it, as in the letter it comes from.
+    found = Checker(extra_rules=()).check_texts([r["text"] for r in rows], language=language)
+    blocking, every = [], []
+    for findings in found:
+        for target, keep in ((blocking, lambda f: f.blocking), (every, lambda f: True)):
+            categories = {f.category for f in findings if keep(f)}
+            if "personal_attribute" in categories:
+                target.append("personal")
+            elif "boilerplate" in categories:
+                target.append("boilerplate")
+            else:
+                target.append("fine")
+    return blocking, every
+
+
+def evaluate_language(code: str, path: Path | None = None) -> dict:
+    """The whole check on a language's held-out set (``corpus/heldout/<code>.jsonl``)."""
+    path = path or CORPUS / "heldout" / f"{code}.jsonl"
+    rows = read_rows(path)
+    blocking, every = check_labels(rows, code)
+    items = [{**r, "blocking": b, "any": a} for r, b, a in zip(rows, blocking, every, strict=True)]
+    return {
+        "language": code,
+        "data": str(path.relative_to(REPO_ROOT)),
+        "n": len(rows),
+        "blocking": summarise(rows, blocking),
+        "advisory": summarise(rows, every),
+        "misses": [x for x in items if x["label"] in FLAGS and x["any"] != x["label"]],
+        "false_flags": [x for x in items if x["label"] in FINE_KINDS and x["any"] != "fine"],
+    }
+
+
+def print_language_report(result: dict, listing: bool) -> None:
+    print(f"\n=== {result['language']}: the whole check on {result['data']} ({result['n']} sentences)")
+    print("    (rules only: phrase lists + subject rule; no sentence model covers this language)")
+    for level, title in (("blocking", "blocking findings"), ("advisory", "blocking or advisory findings")):
+        r = result[level]
+        print(f"  -- {title}")
+        for label in FLAGS:
+            x = r[label]
+            print(f"    recall {label:12s} {_pct(x['recall'])}  (n={x['n']}, missed {x['missed']})")
+        for label in FINE_KINDS:
+            x = r[label]
+            fams = "  ".join(f"{f} {_pct(v).strip()}" for f, v in x["flagged_by_family"].items())
+            print(f"    {label} flagged {_pct(x['flagged'])}  (n={x['n']}); by family: {fams}")
+        met = r["targets_met"]
+        print("    targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()))
+    if listing:
+        for title, items in (("misses", result["misses"]), ("false flags", result["false_flags"])):
+            print(f"  -- {title} ({len(items)})")
+            for x in items:
+                print(f"    [{x['label']} -> {x['any']}] ({x['family']}/{x['kind']}) {x['text']}")
+
+
 # --- Speed ----------------------------------------------------------------------------------------
 
 
@@ -273,7 +361,24 @@ def main(argv: list[str] | None = None) -> int:
         "--with-rules", action="store_true", help="also report the phrase lists and the union"
     )
     parser.add_argument("--bench-letters", type=int, default=10_000)
+    parser.add_argument(
+        "--languages",
+        default=None,
+        help="comma-separated codes (de,fr,es): the whole check on each one's held-out set; "
+        "with --with-rules (make quality-eval) they follow the English report",
+    )
+    parser.add_argument("--split", choices=["heldout", "dev"], default="heldout", help="for --languages")
     args = parser.parse_args(argv)
+
+    if args.languages is not None and not args.with_rules:
+        for code in [c for c in args.languages.split(",") if c]:
+            result = evaluate_language(code, CORPUS / args.split / f"{code}.jsonl")
+            if args.json:
+                json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+                print()
+            else:
+                print_language_report(result, listing=not args.no_list)
+        return 0
 
     rows = read_rows(args.data)
     result = evaluate(rows, args.language, with_rules=args.with_rules)
@@ -288,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
     else:
         print_report(result, args.data, listing=not args.no_list)
+        if args.with_rules:  # make quality-eval: the other languages' held-out sets too
+            codes = LANGUAGES if args.languages is None else [c for c in args.languages.split(",") if c]
+            for code in codes:
+                if (CORPUS / "heldout" / f"{code}.jsonl").is_file():
+                    print_language_report(evaluate_language(code), listing=not args.no_list)
         if args.bench:
             b = result["bench"]
             print(

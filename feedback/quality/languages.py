@@ -18,7 +18,11 @@ the identifier does not know.
 
 ``segments`` splits a text into paragraphs (blank lines, list items) and tells the language of
 each, so an English letter with one paragraph pasted in German gets that paragraph reported,
-not the whole letter. Short paragraphs take the text's main language.
+not the whole letter. Short paragraphs take the text's main language. ``sentence_segments``
+then reads each sentence of a paragraph in its own language when it clearly has one (an
+English question inside a German paragraph), else in the paragraph's. E-mail addresses, links
+and domain names are left out when short pieces and sentences are identified: a name or an
+address alone has no language of its own.
 
 Pure, no Django, a few microseconds per paragraph.
 """
@@ -28,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-VERSION = "lang-1"
+VERSION = "lang-2"  # 2: sentences read in their own language; addresses ignored
 
 NAMES = {
     "en": "English",
@@ -145,7 +149,18 @@ class Identification:
 
 
 def _words(text: str) -> list[str]:
-    return [w.replace("\u2019", "'") for w in _WORD.findall(text.lower())]
+    words = _WORD.findall(text.lower())
+    if "\u2019" not in text:
+        return words
+    return [w.replace("\u2019", "'") for w in words]
+
+
+# Each word's (language index, weight) pairs, in the order of ``_WEIGHTS[word]``: the same
+# additions in the same order as a dict walk, so the scores are bit for bit the same.
+_WEIGHT_ROWS: dict[str, tuple[tuple[int, float], ...]] = {
+    word: tuple((LANGUAGES.index(code), weight) for code, weight in langs.items())
+    for word, langs in _WEIGHTS.items()
+}
 
 
 def identify(text: str) -> Identification:
@@ -153,13 +168,15 @@ def identify(text: str) -> Identification:
     words = _words(text)
     if len(words) < MIN_WORDS:
         return Identification(None, 0.0, len(words))
-    scores = dict.fromkeys(LANGUAGES, 0.0)
-    for word in words:
-        for code, weight in _WEIGHTS.get(word, {}).items():
-            scores[code] += weight
+    totals = [0.0] * len(LANGUAGES)
+    for row in filter(None, map(_WEIGHT_ROWS.get, words)):
+        for index, weight in row:
+            totals[index] += weight
+    scores = dict(zip(LANGUAGES, totals, strict=True))
     lowered = text.lower()
+    ascii_only = lowered.isascii()  # then no language's own letters: every bonus is 0.0
     for code, letters in _LETTERS.items():
-        count = sum(lowered.count(letter) for letter in letters)
+        count = 0 if ascii_only else sum(lowered.count(letter) for letter in letters)
         scores[code] += min(_LETTER_BONUS_MAX, count * _LETTER_BONUS)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, best_score), (_second, second_score) = ranked[0], ranked[1]
@@ -202,24 +219,179 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# E-mail addresses, links and domain names ("evil@example.com", "https://…", "example.com"):
+# not words of any language ("com" is Portuguese for "with"), so they are left out when a short
+# piece or a sentence is identified.
+_ADDRESS = re.compile(r"\S*(?:@|://)\S*|\bwww\.\S+|\b[^\W\d_]+(?:\.[^\W\d_]+)+\b")
+
+
+def _without_addresses(text: str) -> str:
+    return _ADDRESS.sub(" ", text) if ("@" in text or "." in text or "/" in text) else text
+
+
+def _codes(text: str) -> set[str]:
+    """The languages whose function words ``text`` uses (addresses left out)."""
+    return {code for word in _words(_without_addresses(text)) for code in _WEIGHTS.get(word, {})}
+
+
+def _mostly_names(text: str) -> bool:
+    """Whether most words of ``text`` (addresses left out) start with a capital: names, places,
+    company names, as in a signature or an address block."""
+    words = _WORD.findall(_without_addresses(text))
+    return bool(words) and 2 * sum(1 for w in words if w[0].isupper()) >= len(words)
+
+
 def _short(text: str) -> str | None:
-    """The language of a short piece, when its function words belong to one language only."""
-    codes = {code for word in _words(text) for code in _WEIGHTS.get(word, {})}
+    """The language of a short piece, when its function words belong to one language only (a
+    name, a heading or an address alone has none: None, so it takes the text's language)."""
+    codes = _codes(text)
     return codes.pop() if len(codes) == 1 else None
 
 
-def segments(text: str) -> list[Segment]:
+def _scores(text: str) -> dict[str, float]:
+    """Each language's share of ``text``'s function words (each word's weight, 1/n)."""
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    for word in _words(_without_addresses(text)):
+        for code, weight in _WEIGHTS.get(word, {}).items():
+            scores[code] += weight
+    return scores
+
+
+# A sentence is read in another language X than its paragraph's P when it has less than one
+# function word of P, or at least ``OWN_SENTENCE_RATIO`` times as many of X as of P (a German
+# sentence in an English paragraph may use "an"; an English one, "die").
+OWN_SENTENCE_MAX_SCORE = 1.0
+OWN_SENTENCE_RATIO = 3.0
+# A sentence too short for ``identify`` is read in X when X has at least one function word in
+# it and ``MARGIN`` times the runner-up's ("Are you pregnant?", "Zu alt.").
+SHORT_SENTENCE_MIN_SCORE = 1.0
+
+
+def sentence_language(sentence: str, paragraph: str | None, *, cache: dict | None = None) -> str | None:
+    """The language one sentence is read in, inside a paragraph read in ``paragraph``.
+
+    The sentence's own language X is the identifier's (``identify``, addresses left out) or,
+    for a sentence too short to tell, the language with at least one function word in it
+    (``SHORT_SENTENCE_MIN_SCORE``) and ``MARGIN`` times the next one's ("Are you pregnant?"
+    is English, "Zu alt." German), read in X only when it has no function word of the
+    paragraph's language. A sentence the identifier tells is read in X when it has less than
+    one function word of the paragraph's language, or three times as many of X's
+    (``OWN_SENTENCE_MAX_SCORE``, ``OWN_SENTENCE_RATIO``): "Do you have plans to start a
+    family soon?" in a German paragraph is English. Otherwise, and for a name, an
+    address or a heading (no function word), the paragraph's. "und" (no language the
+    identifier knows) is never a sentence's own verdict. Returns a code, or ``paragraph``.
+    """
+    return _sentence_language(sentence, paragraph, cache)[0]
+
+
+def _sentence_language(sentence: str, paragraph: str | None, cache: dict | None) -> tuple[str | None, float]:
+    if cache is None:
+        found = _own_language(sentence)
+    else:
+        key = ("sentence-language", sentence)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _own_language(sentence)
+    code, identified, confidence, scores = found
+    if code is None or code == paragraph:
+        return paragraph, 0.0
+    theirs = scores.get(paragraph, 0.0) if paragraph else 0.0
+    if not identified:  # too short to tell: only without any function word of the paragraph's
+        return (code, confidence) if theirs == 0.0 else (paragraph, 0.0)
+    if theirs < OWN_SENTENCE_MAX_SCORE or scores[code] >= OWN_SENTENCE_RATIO * theirs:
+        return code, confidence
+    return paragraph, 0.0
+
+
+def _own_language(sentence: str) -> tuple[str | None, bool, float, dict[str, float]]:
+    """(X or None, whether the identifier told it, its confidence, the function-word scores)."""
+    ident = identify(_without_addresses(sentence))
+    scores = _scores(sentence)
+    if ident.code is not None and ident.code != "und":
+        return ident.code, True, ident.confidence, scores
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    (best, best_score), (_second, second_score) = ranked[0], ranked[1]
+    if best_score >= SHORT_SENTENCE_MIN_SCORE and best_score >= MARGIN * second_score:
+        return best, False, 0.0, scores
+    return None, False, 0.0, scores
+
+
+def undetermined(sentence: str) -> bool:
+    """Whether ``sentence`` says nothing about its language: too short for ``identify`` and
+    without a function word of any language ("Pregnant?", "Alice Ito", "Feedback")."""
+    return identify(_without_addresses(sentence)).code is None and not _codes(sentence)
+
+
+def sentence_segments(
+    text: str,
+    paragraphs: list[Segment],
+    sentences: list[tuple[int, int]],
+    *,
+    cache: dict | None = None,
+) -> list[Segment]:
+    """The stretches of ``text`` by language, sentence by sentence (``sentence_language``).
+
+    ``paragraphs``: ``segments(text)`` with every code filled in (the check's fallback for
+    None); ``sentences``: the sentence spans (``classifier.split_sentences``). A paragraph
+    whose sentences are all read in its language stays one segment, as ``segments`` gave it;
+    in the others each sentence is a segment of its language (from its start to its end).
+    Consecutive segments of one language are merged.
+    """
+    out: list[Segment] = []
+    index = 0
+    for para in paragraphs:
+        inside = []
+        while index < len(sentences) and sentences[index][0] < para.end:
+            if sentences[index][0] >= para.start:
+                inside.append(sentences[index])
+            index += 1
+        pieces = [(para.start, para.end, para.code, para.confidence)]
+        if len(inside) > 1 or (inside and inside[0] != (para.start, para.end)):
+            read = [(a, b, *_sentence_language(text[a:b], para.code, cache)) for a, b in inside]
+            if any(code != para.code for _a, _b, code, _c in read):
+                pieces = [
+                    (a, b, code, para.confidence if code == para.code else confidence)
+                    for a, b, code, confidence in read
+                ]
+        for a, b, code, confidence in pieces:
+            if out and out[-1].code == code:
+                last = out[-1]
+                out[-1] = Segment(last.start, max(last.end, b), code, max(last.confidence, confidence))
+            else:
+                out.append(Segment(a, b, code, confidence))
+    return out
+
+
+def segments(text: str, *, cache: dict | None = None) -> list[Segment]:
     """The paragraphs of ``text`` with their languages, consecutive ones of one language merged.
 
     A paragraph too short to tell takes the one language whose function words it uses ("Dear
     Sam," and "Kind regards," are English, "Liebe Sam," German), else the text's main
     language: the one most of its words are in, paragraph by paragraph (``None`` when no
     paragraph could be told, which the check reads as its default language).
+
+    ``cache``: a dict shared by the texts of a batch, so each distinct paragraph is identified
+    once; the result is the same without it.
     """
     paragraphs = _paragraphs(text)
     if not paragraphs:
         return []
-    found = [identify(text[a:b]) for a, b in paragraphs]
+    if cache is None:
+        found = [identify(text[a:b]) for a, b in paragraphs]
+    else:  # a batch's memo: each distinct paragraph identified once (identify is pure)
+        found = []
+        for a, b in paragraphs:
+            key = ("language", text[a:b])
+            ident = cache.get(key)
+            if ident is None:
+                ident = cache[key] = identify(text[a:b])
+            found.append(ident)
+    # A block of names and addresses (a signature: "Alice Ito / Acme GmbH / Hauptstraße 5 /
+    # 10115 Berlin") has no function word either, but it is not text in an unknown language.
+    found = [
+        Identification(None, 0.0, ident.words) if ident.code == "und" and _mostly_names(text[a:b]) else ident
+        for (a, b), ident in zip(paragraphs, found, strict=True)
+    ]
     weight: dict[str, int] = {}
     for ident in found:
         if ident.code is not None:

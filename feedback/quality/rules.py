@@ -37,7 +37,7 @@ from pathlib import Path
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from feedback.quality import subjects
+from feedback.quality import subjects, subjects_intl
 
 DATA_FILE = Path(__file__).resolve().parent / "phrases.json"
 
@@ -47,7 +47,16 @@ NO_OBSERVATION = "no_observation"
 NO_SUGGESTION = "no_suggestion"
 MERGE_FIELD = "merge_field"
 NOT_CHECKED = "not_checked"
-CATEGORIES = (BOILERPLATE, PERSONAL_ATTRIBUTE, NO_OBSERVATION, NO_SUGGESTION, MERGE_FIELD, NOT_CHECKED)
+GREETING = "greeting"  # a greeting that misses the preferred name or names someone else
+CATEGORIES = (
+    BOILERPLATE,
+    PERSONAL_ATTRIBUTE,
+    NO_OBSERVATION,
+    NO_SUGGESTION,
+    MERGE_FIELD,
+    NOT_CHECKED,
+    GREETING,
+)
 CATEGORY_LABELS = {
     BOILERPLATE: "boilerplate",
     PERSONAL_ATTRIBUTE: "personal attribute",
@@ -55,6 +64,7 @@ CATEGORY_LABELS = {
     NO_SUGGESTION: "no concrete suggestion",
     MERGE_FIELD: "leftover merge field",
     NOT_CHECKED: "not checked",
+    GREETING: "greeting",
 }
 
 # Where a finding comes from.
@@ -90,9 +100,8 @@ class Finding:
     code the text was checked in (``""`` for findings that do not depend on one).
     """
 
-    category: (
-        str  # boilerplate | personal_attribute | no_observation | no_suggestion | merge_field | not_checked
-    )
+    # boilerplate | personal_attribute | no_observation | no_suggestion | merge_field | not_checked | greeting
+    category: str
     start: int  # character offsets into the checked text (Python str indices)
     end: int
     text: str  # text[start:end]
@@ -131,6 +140,9 @@ class Rule:
     # "adjective" | "noun" | "relation": flag only when the words describe the candidate
     # (feedback.quality.subjects); "" for patterns that name their subject or need none.
     about: str = ""
+    # The language of a built-in list (its subject rule: subjects.py for English,
+    # subjects_intl.py for German, French and Spanish).
+    language: str = "en"
 
     @property
     def regex(self) -> str:
@@ -221,22 +233,39 @@ def _has_word_char(pattern: str) -> bool:
 # --- Built-in data -----------------------------------------------------------------------------------
 
 
-@functools.cache
-def _load_data() -> dict:
-    with DATA_FILE.open(encoding="utf-8") as fh:
-        return json.load(fh)
+def data_file(language: str = "en") -> Path:
+    """The phrase file of a language: ``phrases.json`` (English), ``phrases_<code>.json`` else."""
+    return DATA_FILE if language == "en" else DATA_FILE.with_name(f"phrases_{language}.json")
+
+
+def phrase_languages() -> tuple[str, ...]:
+    """The languages with built-in phrase lists (``("de", "en", "es", "fr")``)."""
+    found = {"en"} | {p.stem.split("_", 1)[1] for p in DATA_FILE.parent.glob("phrases_*.json")}
+    return tuple(sorted(found))
 
 
 @functools.cache
-def builtin_rules() -> tuple[Rule, ...]:
-    """The built-in phrase lists, in file order (earlier patterns win at the same position)."""
-    data = _load_data()
+def _load_data(language: str = "en") -> dict:
+    with data_file(language).open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    if data.get("language", "en") != language:
+        raise ValueError(f"{data_file(language).name}: its 'language' is not {language!r}")
+    return data
+
+
+@functools.cache
+def builtin_rules(language: str = "en") -> tuple[Rule, ...]:
+    """The built-in phrase lists of ``language``, in file order (earlier patterns win at the
+    same position). Other languages' macros are expanded here, so ``Rule.regex`` needs none."""
+    data = _load_data(language)
     rules = []
     for group in data["groups"]:
         for entry in group["patterns"]:
             pattern, about = (entry, "") if isinstance(entry, str) else (entry["pattern"], entry["about"])
             if about and about not in subjects.KINDS:
-                raise ValueError(f"phrases.json: unknown 'about' {about!r} for {pattern!r}")
+                raise ValueError(f"{data_file(language).name}: unknown 'about' {about!r} for {pattern!r}")
+            if language != "en":
+                pattern = _expand_macros(pattern, data.get("macros", {}))
             rules.append(
                 Rule(
                     category=group["category"],
@@ -244,20 +273,25 @@ def builtin_rules() -> tuple[Rule, ...]:
                     message=group["message"],
                     suggestion=group.get("suggestion", ""),
                     scope=group.get("scope", SCOPE_TEXT),
-                    name=group["id"],
+                    name=group["id"] if language == "en" else f"{language}:{group['id']}",
                     about=about,
+                    language=language,
                 )
             )
     return tuple(rules)
 
 
-def phrases_version() -> str:
-    """The version of the built-in phrase lists (record it with an override, for instance)."""
-    return _load_data()["version"]
+def _expand_macros(pattern: str, macros: dict[str, str]) -> str:
+    return _MACRO.sub(lambda match: _expand_macros(macros[match.group(1)], macros), pattern)
+
+
+def phrases_version(language: str = "en") -> str:
+    """The version of a language's built-in phrase lists (record it with an override, for instance)."""
+    return _load_data(language)["version"]
 
 
 def phrases_language() -> str:
-    """The language code of the built-in phrase lists (``"en"``)."""
+    """The language code of the main built-in phrase lists (``"en"``)."""
     return _load_data().get("language", "en")
 
 
@@ -454,7 +488,8 @@ def _finding(text: str, rule: Rule, start: int, end: int, names: frozenset[str])
     confidence = PHRASE_CONFIDENCE
     blocking = True
     if rule.about:
-        found = subjects.holder(
+        holder = subjects.holder if rule.language == "en" else subjects_intl.holder_for(rule.language)
+        found = holder(
             text[max(0, start - _CONTEXT_BEFORE) : start],
             text[end : end + _CONTEXT_AFTER],
             kind=rule.about,
@@ -478,6 +513,7 @@ def _finding(text: str, rule: Rule, start: int, end: int, names: frozenset[str])
         suggestion=rule.suggestion,
         confidence=confidence,
         blocking=blocking,
+        language=rule.language,
     )
 
 
@@ -531,14 +567,14 @@ def _scan(text: str, folded: str, index_for, accept) -> list[Finding]:
 
 
 @functools.cache
-def _builtin(scope: str) -> tuple[Rule, ...]:
-    return tuple(r for r in builtin_rules() if r.scope == scope)
+def _builtin(scope: str, language: str = "en") -> tuple[Rule, ...]:
+    return tuple(r for r in builtin_rules(language) if r.scope == scope)
 
 
 @functools.cache
-def _builtin_index(scope: str, ignorecase: bool) -> _Index:
+def _builtin_index(scope: str, ignorecase: bool, language: str = "en") -> _Index:
     # Keyed by the scope name: hashing hundreds of rules on every call would cost more than a scan.
-    return _compile(_builtin(scope), ignorecase)
+    return _compile(_builtin(scope, language), ignorecase)
 
 
 def _dedupe_sorted(findings: list[Finding]) -> list[Finding]:
@@ -552,7 +588,9 @@ def _dedupe_sorted(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _phrase_findings(text: str, extra_rules, scopes: tuple[str, ...], names=()) -> list[Finding]:
+def _phrase_findings(
+    text: str, extra_rules, scopes: tuple[str, ...], names=(), cache: dict | None = None, language: str = "en"
+) -> list[Finding]:
     if not text:
         return []
     folded = _fold(text)
@@ -562,12 +600,448 @@ def _phrase_findings(text: str, extra_rules, scopes: tuple[str, ...], names=()) 
         return _finding(text, rule, start, end, name_set)
 
     findings = []
-    for scope in scopes:
-        findings += _scan(text, folded, functools.partial(_builtin_index, scope), accept)
+    if cache is not None and _pieceable(text, scopes, language):
+        findings += _piece_findings(text, folded, scopes, name_set, cache, language)
+    else:
+        for scope in scopes:
+            index_for = functools.partial(_builtin_index, scope, language=language)
+            findings += _scan(text, folded, index_for, accept)
     extra = tuple(extra_rules)
     if extra:
         findings += _scan(text, folded, functools.partial(_compile, extra), accept)
     return _dedupe_sorted(findings)
+
+
+# --- Sentence pieces, memoised (bulk checks) ----------------------------------------------------------
+#
+# A batch of letters repeats whole sentences (greetings, thanks, the decision, template text).
+# With a ``cache`` dict, the built-in lists read a text piece by piece (a piece ends after each
+# ".", "!" or "?"), and each distinct piece is scanned once per cache. The findings are exactly
+# those of the whole-text scan (``_scan``), because:
+#
+# - the rules are split, once per scope, into *piece-safe* rules, which can never consume one of
+#   those characters nor use an anchor other than a word boundary or the end (checked on the
+#   parsed pattern, ``_safe_for_pieces``), and the few others (``c\.v\.``, a lookbehind for
+#   "mr. "...), which are matched on the whole text. A piece-safe rule matches a piece exactly
+#   where it matches the whole text there: no match or lookaround can cross a piece's end;
+# - every rule starts with a word character, so the word starts tried are the same whichever
+#   rules are indexed together, and both halves report, at each word start and for each
+#   category, the first rule (in file order) that matches and that the subject rule accepts;
+#   ``_replay`` then keeps the leftmost non-overlapping ones per category, as ``_scan`` does;
+# - the subject rule cuts its context at those characters anyway (``subjects._SENTENCE_END``
+#   and ``_CLAUSE_END`` contain them) and reads words, not spaces;
+# - the candidate's names matter to a piece only when one of them is written in it, so the
+#   cache key holds only those (letters to different candidates share their template pieces);
+# - a text whose lower case changes length, or has a capital sigma (whose lower case depends
+#   on the next letter), is scanned whole, as before.
+#
+# HR's own phrases (``extra_rules``) always scan the whole text. ``test_quality_speed.py``
+# compares both paths on thousands of letters.
+
+_PIECE_CHARS = ".!?"
+_PIECE_END = re.compile(r"[.!?]")
+_WORD_START = re.compile(r"\w")
+
+
+def _safe_for_pieces(items, sre) -> bool:
+    """Whether parsed regex ``items`` can never consume a piece-ending character and use no
+    anchor but a word boundary or the end. Anything it does not know: False."""
+    for op, av in items:
+        if op is sre.LITERAL:
+            if chr(av) in _PIECE_CHARS:
+                return False
+        elif op is sre.IN:
+            negated = bool(av) and av[0][0] is sre.NEGATE
+            literals = set()
+            for in_op, in_av in av[1:] if negated else av:
+                if in_op is sre.LITERAL:
+                    literals.add(chr(in_av))
+                elif in_op is sre.RANGE:
+                    low, high = in_av
+                    literals.update(c for c in _PIECE_CHARS if low <= ord(c) <= high)
+                elif in_op is sre.CATEGORY:
+                    if in_av not in (sre.CATEGORY_WORD, sre.CATEGORY_DIGIT, sre.CATEGORY_SPACE) or negated:
+                        return False
+                else:
+                    return False
+            if negated and not all(c in literals for c in _PIECE_CHARS):
+                return False
+            if not negated and any(c in literals for c in _PIECE_CHARS):
+                return False
+        elif op is sre.AT:
+            if av not in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY, sre.AT_END, sre.AT_END_STRING):
+                return False
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            if not _safe_for_pieces(av[1], sre):
+                return False
+        elif op is sre.BRANCH:
+            if not all(_safe_for_pieces(branch, sre) for branch in av[1]):
+                return False
+        elif op is sre.SUBPATTERN:
+            if av[1] & (re.MULTILINE | re.DOTALL) or not _safe_for_pieces(av[-1], sre):
+                return False
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            if not _safe_for_pieces(av[2], sre):
+                return False
+        elif op is sre.ATOMIC_GROUP:
+            if not _safe_for_pieces(av, sre):
+                return False
+        else:  # ANY, NOT_LITERAL, group references...
+            return False
+    return True
+
+
+def _heads(op, av, sre) -> set[str]:
+    """The literal strings a group or an alternation starts with ("" when it may start otherwise)."""
+    if op is sre.SUBPATTERN:
+        return _sequence_heads(av[-1], sre)
+    return set().union(*(_sequence_heads(branch, sre) for branch in av[1]))
+
+
+def _sequence_heads(items, sre) -> set[str]:
+    run = ""
+    for op, av in items:
+        if op is sre.LITERAL:
+            run += chr(av)
+        elif op in (sre.SUBPATTERN, sre.BRANCH):
+            return {run + head for head in _heads(op, av, sre)}
+        else:
+            break
+    return {run}
+
+
+def _piece_runs(items, sre) -> set[str] | None:
+    """The literal strings with a piece-ending character that parsed regex ``items`` may
+    consume ("c.v.", "mr." in a lookbehind); None when such a character may be consumed any
+    other way (a class, a wildcard) or the pattern has something ``_safe_for_pieces`` refuses."""
+    runs: set[str] = set()
+    run, ending = "", False
+    for op, av in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run += chr(av)
+            ending = ending or chr(av) in _PIECE_CHARS
+            continue
+        if ending:
+            runs.add(run)
+        run, ending = "", False
+        if op is None:
+            break
+        if op in (sre.IN, sre.AT):
+            if not _safe_for_pieces([(op, av)], sre):
+                return None
+            continue
+        if op in (sre.ASSERT, sre.ASSERT_NOT):
+            subs = [av[1]]
+        elif op is sre.BRANCH:
+            subs = av[1]
+        elif op is sre.SUBPATTERN:
+            if av[1] & (re.MULTILINE | re.DOTALL):
+                return None
+            subs = [av[-1]]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            subs = [av[2]]
+        elif op is sre.ATOMIC_GROUP:
+            subs = [av]
+        else:
+            return None
+        for sub in subs:
+            found = _piece_runs(sub, sre)
+            if found is None:
+                return None
+            runs |= found
+    return runs
+
+
+def _required(items, sre) -> list[frozenset[str]]:
+    """Sets of strings such that every match of parsed regex ``items`` contains one string of
+    each set: a run of literal characters, a group's, one per branch of an alternation."""
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        if op is sre.LITERAL:
+            run += chr(av)
+            continue
+        if run and op in (sre.SUBPATTERN, sre.BRANCH):  # "you" + (?:ng|th): "young", "youth"
+            options.append(frozenset(run + head for head in _heads(op, av, sre)))
+        if run:
+            options.append(frozenset([run]))
+            run = ""
+        if op is sre.SUBPATTERN:
+            options += _required(av[-1], sre)
+        elif op is sre.BRANCH:
+            best = [_best(_required(branch, sre)) for branch in av[1]]
+            if all(best):
+                options.append(frozenset().union(*best))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+            options += _required(av[2], sre)
+    if run:
+        options.append(frozenset([run]))
+    return [option for option in options if option and "" not in option]
+
+
+def _best(options: list[frozenset[str]]) -> frozenset[str]:
+    """The requirement whose shortest string is longest (empty when there is none)."""
+    return max(options, key=lambda option: min(map(len, option)), default=frozenset())
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A scope's built-in rules split for the piece path.
+
+    ``safe``: the piece-safe rules. ``wide``: those plus the rules that consume a piece-ending
+    character only inside literal strings (``runs``: "c.v.", "mr."...), piece-safe in any text
+    without those strings (None when there are none). ``cond`` and ``hard``: the rules outside
+    ``safe``, and outside ``wide``, each compiled alone with the strings a text must contain
+    for it to match at all (one of each set): most texts skip their whole-text scan.
+    """
+
+    order: dict  # Rule -> its position in the scope's list (earlier wins)
+    safe: _Index
+    wide: _Index | None
+    runs: tuple[str, ...]
+    cond: tuple  # ((_Index, (frozenset[str], ...)), ...)
+    hard: tuple
+
+
+@functools.cache
+def _builtin_split(scope: str, language: str = "en") -> _Split | None:
+    """The split of ``scope``'s built-in rules, or None when the piece path cannot be used."""
+    try:
+        from re import _constants as sre
+        from re import _parser
+    except ImportError:  # pragma: no cover - another Python
+        return None
+    rules = _builtin(scope, language)
+    safe, cond, hard = [], [], []
+    for rule in rules:
+        keys = _start_keys(rule.regex, 0)
+        if keys is None or not all(_WORD_START.match(key[:1]) for key in keys):
+            return None
+        if any(c in key for key in keys for c in _PIECE_CHARS):
+            return None
+        try:
+            parsed = _parser.parse(rf"(?<!\w)(?:{rule.regex})(?!\w)", 0)
+            runs = _piece_runs(parsed, sre)
+        except Exception:  # noqa: BLE001 - any surprise of the private parser: scan whole texts
+            return None
+        if runs is None:
+            hard.append(rule)
+        elif runs:
+            cond.append((rule, runs))
+        else:
+            safe.append(rule)
+    order: dict = {}
+    for position, rule in enumerate(rules):
+        order.setdefault(rule, position)
+    safe_index = _compile(tuple(safe), False)
+    conditional = {rule for rule, _runs in cond}
+    wide = _compile(tuple(r for r in rules if r in conditional or r in set(safe)), False) if cond else None
+    if safe_index.anywhere or (wide is not None and wide.anywhere):
+        return None
+
+    def alone(rule):
+        index = _compile((rule,), False)
+        try:
+            needs = tuple(_required(_parser.parse(rule.regex, 0), sre))
+        except Exception:  # noqa: BLE001 - unknown requirements: scan every text for it
+            needs = ()
+        return index, needs
+
+    cond_alone = tuple(alone(rule) for rule, _runs in cond)
+    hard_alone = tuple(alone(rule) for rule in hard)
+    if any(index.anywhere for index, _needs in cond_alone + hard_alone):
+        return None
+    return _Split(
+        order=order,
+        safe=safe_index,
+        wide=wide,
+        runs=tuple(sorted({run for _rule, runs in cond for run in runs})),
+        cond=cond_alone,
+        hard=hard_alone,
+    )
+
+
+def _pieceable(text: str, scopes: tuple[str, ...], language: str = "en") -> bool:
+    if not all(_builtin_split(scope, language) is not None for scope in scopes):
+        return False
+    if text.isascii():
+        return True
+    return "\u03a3" not in text and len(_fold(text).lower()) == len(text)
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each piece: up to and including a piece-ending character."""
+    spans = []
+    pos = 0
+    for match in _PIECE_END.finditer(text):
+        spans.append((pos, match.end()))
+        pos = match.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    return spans
+
+
+def _candidates(subject: str, index: _Index, order: dict, accept) -> list[tuple]:
+    """At each word start and for each category, the first rule (in ``order``) that matches
+    ``subject`` (lower case, folded) and that ``accept`` turns into a Finding:
+    ``[(start, category, rank, finding), ...]``. ``_scan`` without its overlap rule."""
+    out = []
+    if index.starts is None:
+        return out
+    by_two, by_one = index.by_two, index.by_one
+    for hit in index.starts.finditer(subject):
+        pos = hit.start()
+        key = hit.group()
+        bucket = by_two.get(key) if len(key) == 2 else None
+        if bucket is None:
+            bucket = by_one.get(key[0])
+        if bucket is None or not bucket.any_of.match(subject, pos):
+            continue
+        for category, rules in bucket.by_category:
+            for rule, compiled in rules:
+                match = compiled.match(subject, pos)
+                if match and match.end() > pos:
+                    finding = accept(rule, pos, match.end())
+                    if finding is None:
+                        continue
+                    out.append((pos, category, order[rule], finding))
+                    break
+    return out
+
+
+def _replay(candidates: list[tuple]) -> list[Finding]:
+    """``_scan``'s choice among candidates: per category, leftmost first, the earliest rule at
+    one start, and nothing starting before the previous match of that category ended."""
+    best: dict = {}
+    for start, category, rank, finding in candidates:
+        key = (start, category)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, finding)
+    free_from: dict[str, int] = {}
+    out = []
+    for (start, category), (_rank, finding) in sorted(best.items(), key=lambda item: item[0][0]):
+        if start < free_from.get(category, 0):
+            continue
+        out.append(finding)
+        free_from[category] = finding.end
+    return out
+
+
+def _shifted(found, offset: int) -> list[tuple]:
+    if offset == 0:
+        return list(found)
+    return [
+        (
+            start + offset,
+            category,
+            rank,
+            Finding(
+                f.category,
+                f.start + offset,
+                f.end + offset,
+                f.text,
+                f.message,
+                f.suggestion,
+                f.source,
+                f.confidence,
+                f.blocking,
+                f.language,
+            ),
+        )
+        for start, category, rank, f in found
+    ]
+
+
+def _piece_findings(
+    text: str,
+    folded: str,
+    scopes: tuple[str, ...],
+    name_set: frozenset[str],
+    cache: dict,
+    language: str = "en",
+) -> list[Finding]:
+    """The built-in lists' findings of ``text`` (scope by scope, before dedupe), each distinct
+    piece scanned once per ``cache``; the same as ``_scan`` on the whole text.
+
+    When no crossing rule can match in ``text`` (the usual case: the strings it needs are
+    absent), the whole-text scan is the pieces' own scans put together (no match crosses a
+    piece's end, so neither does the overlap rule): each piece is scanned as ``_scan`` does.
+    Otherwise every piece gives its candidates and ``_replay`` chooses among them and the
+    crossing rules' matches on the whole text.
+    """
+    findings: list[Finding] = []
+    pieces = _pieces(text)
+    lowered = folded.lower()
+    for scope in scopes:
+        split = _builtin_split(scope, language)
+        wide = split.wide is not None and not any(run in lowered for run in split.runs)
+        index_of_pieces = split.wide if wide else split.safe
+        crossing = split.hard if wide else split.cond + split.hard
+        active = [index for index, needs in crossing if _may_match(lowered, needs)]
+        mode = ("candidates" if active else "scan", "wide" if wide else "safe")
+        collected: list = []
+        for start, end in pieces:
+            piece = text[start:end]
+            if name_set:
+                plain = piece.lower().replace("\u2019", "'")
+                names = frozenset(n for n in name_set if n in plain)
+            else:
+                names = name_set
+            key = (mode, language, scope, piece, names)
+            found = cache.get(key)
+            if found is None:
+
+                def accept(rule, a, b, piece=piece, names=names):
+                    return _finding(piece, rule, a, b, names)
+
+                if active:
+                    found = tuple(_candidates(lowered[start:end], index_of_pieces, split.order, accept))
+                else:
+                    index_for = functools.partial(_fixed, index_of_pieces)
+                    found = tuple(_scan(piece, folded[start:end], index_for, accept))
+                cache[key] = found
+            if found:
+                collected += _shifted(found, start) if active else _moved(found, start)
+        if not active:
+            findings += collected
+            continue
+
+        def whole(rule, a, b):
+            return _finding(text, rule, a, b, name_set)
+
+        for index in active:
+            collected += _candidates(lowered, index, split.order, whole)
+        findings += _replay(collected)
+    return findings
+
+
+def _may_match(lowered: str, needs) -> bool:
+    """Whether ``lowered`` has one string of each set ``needs`` (``_required``)."""
+    return all(any(need in lowered for need in option) for option in needs)
+
+
+def _fixed(index: _Index, _ignorecase: bool) -> _Index:
+    return index
+
+
+def _moved(found, offset: int) -> list[Finding]:
+    if offset == 0:
+        return list(found)
+    return [
+        Finding(
+            f.category,
+            f.start + offset,
+            f.end + offset,
+            f.text,
+            f.message,
+            f.suggestion,
+            f.source,
+            f.confidence,
+            f.blocking,
+            f.language,
+        )
+        for f in found
+    ]
 
 
 # --- Public API --------------------------------------------------------------------------------------
@@ -583,11 +1057,23 @@ def check_text(text: str, *, extra_rules=(), names=()) -> list[Finding]:
     return _phrase_findings(text, extra_rules, (SCOPE_TEXT,), names)
 
 
-def phrase_findings(text: str, *, extra_rules=(), names=(), point: bool = False) -> list[Finding]:
+def phrase_findings(
+    text: str,
+    *,
+    extra_rules=(),
+    names=(),
+    point: bool = False,
+    cache: dict | None = None,
+    language: str = "en",
+) -> list[Finding]:
     """``check_text``, or with ``point=True`` also the point-only rules (``check_point`` without
-    the concreteness findings). The English pack of ``feedback.quality.check`` calls this."""
+    the concreteness findings). The English pack of ``feedback.quality.check`` calls this.
+
+    ``cache``: a dict shared by the texts of one batch (``Checker.check_texts``): each distinct
+    sentence piece is scanned once; the findings are exactly those without it. None: no memo.
+    """
     scopes = (SCOPE_TEXT, SCOPE_POINT) if point else (SCOPE_TEXT,)
-    return _phrase_findings(text, extra_rules, scopes, names)
+    return _phrase_findings(text, extra_rules, scopes, names, cache, language)
 
 
 # Words that carry no observation or suggestion on their own: function words,
