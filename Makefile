@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: quality-eval help venv lock demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
+.PHONY: quality-eval help venv messages lock demo test test-fast lint format migrations-check deploy-check compose-check bench bench-smoke screenshots web worker beat seed clean
 
 help:
 	@echo "make demo    - run Candor on SQLite with demo data, a Celery worker and beat"
@@ -22,7 +22,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) messages
+
+# The candidate's side in German, French and Spanish (docs/languages.md): locale/*/django.po
+# compiled to .mo (not committed). Needs gettext's msgfmt; compilemessages skips fresh files.
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 # Regenerate the hashed locks after editing requirements.in / requirements-dev.in, e.g. to add a
 # package: add `foo==1.2  # why` to the .in file, then `make lock` (and `make venv` to install).
@@ -40,7 +45,7 @@ lock: $(STAMP)
 	$(PIP_COMPILE) --output-file requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
-demo: $(STAMP)
+demo: $(STAMP) messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) scripts/run_demo.py
@@ -59,10 +64,10 @@ beat: $(STAMP)
 	mkdir -p var
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
-test: $(STAMP)
+test: $(STAMP) messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) messages
 	$(PY) -m pytest -m "not browser and not services" $(PYTEST_ARGS)
 
 # First-party packages that exist (the list may name some not created yet).

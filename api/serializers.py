@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.filters import MAX_ID
 from candidates.models import Candidate
+from candidates.validators import validate_person_name
 from feedback.letters.services import SEND_AT_MAX_AHEAD_DAYS
 from feedback.models import FeedbackLetter, FeedbackRequest, ReapplyReminder
 from hiring.models import (
@@ -109,9 +110,11 @@ class CandidateSerializer(_ReadOnly):
 
 class CandidateCreateSerializer(serializers.Serializer):
     # Blank passes here so that the add form gives every field's message at once.
-    name = serializers.CharField(max_length=200, allow_blank=True)
+    name = serializers.CharField(max_length=200, allow_blank=True, validators=[validate_person_name])
     email = serializers.CharField(max_length=254, allow_blank=True)
-    preferred_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    preferred_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[validate_person_name]
+    )
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(

@@ -1,9 +1,9 @@
 from django import forms
-from django.conf import global_settings, settings
+from django.conf import global_settings
 
 from candidates.emails import tidy_email, validate_email_address
 from candidates.models import default_language
-from candidates.validators import validate_time_zone
+from candidates.validators import candidate_languages, validate_person_name, validate_time_zone
 
 
 class EmailAddressField(forms.EmailField):
@@ -22,14 +22,14 @@ class EmailAddressField(forms.EmailField):
 
 
 LANGUAGE_HELP = (
-    "Emails and pages are in English for now; this records the candidate's language for when "
-    "translations ship."
+    "Their emails, feedback page and letter are in this language when Candor ships it (English, "
+    "German, French, Spanish); otherwise in the organisation's language."
 )
 
 
 def language_choices():
-    """The languages offered: ``settings.LANGUAGES`` (a short list, config/settings/base.py)."""
-    return list(settings.LANGUAGES)
+    """The languages offered: ``candidate_languages()`` (a short list, config/settings/parts/i18n.py)."""
+    return candidate_languages()
 
 
 class LanguageField(forms.ChoiceField):
@@ -49,10 +49,11 @@ class LanguageField(forms.ChoiceField):
 class CandidateDetailsForm(forms.Form):
     """The details HR keeps for a candidate (shared by the add and edit forms)."""
 
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, validators=[validate_person_name])
     preferred_name = forms.CharField(
         max_length=200,
         required=False,
+        validators=[validate_person_name],
         help_text="What they like to be called, if not their full name. Emails greet them by it.",
     )
     email = EmailAddressField()

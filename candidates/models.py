@@ -1,17 +1,18 @@
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 
 from candidates.emails import normalise_email, tidy_email
 from candidates.validators import validate_language, validate_time_zone
+from core.languages import organisation_language
 
 DUPLICATE_EMAIL = "A candidate with this email already exists."
 
 
 def default_language() -> str:
-    """A new candidate's language: the site's (``settings.LANGUAGE_CODE``)."""
-    return settings.LANGUAGE_CODE
+    """A new candidate's language: the organisation's (``settings.CANDOR_DEFAULT_LANGUAGE``,
+    as a code of ``settings.LANGUAGES``: "en" gives "en-gb"; ``core.languages``)."""
+    return organisation_language()
 
 
 class CandidateQuerySet(models.QuerySet):
@@ -41,7 +42,8 @@ class Candidate(models.Model):
         validators=[validate_time_zone],
         help_text="IANA name, e.g. Europe/Berlin. Reminders arrive in the candidate's morning.",
     )
-    # A code of settings.LANGUAGES; letters and pages in it once they are translated.
+    # A code of settings.CANDOR_CANDIDATE_LANGUAGES: their pages and emails are in it when it is
+    # shipped (settings.LANGUAGES), else in the organisation's language (docs/languages.md).
     language = models.CharField(max_length=16, default=default_language, validators=[validate_language])
     # Consent to keep their data and contact them about this and future roles.
     consent_given_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from candidates import selectors, services
 from candidates.forms import CandidateEditForm, CandidateForm, CandidateSearchForm
+from candidates.validators import candidate_languages
 from core.forms import add_validation_error
 from core.permissions import hr_required
 
@@ -90,6 +90,6 @@ def candidate_detail(request, pk):
         {
             "candidate": candidate,
             "applications": applications,
-            "language_name": dict(settings.LANGUAGES).get(candidate.language, candidate.language),
+            "language_name": dict(candidate_languages()).get(candidate.language, candidate.language),
         },
     )

@@ -22,86 +22,36 @@ Plain Python (and gunicorn's logger): no Django needed, so gunicorn's master can
 from __future__ import annotations
 
 import logging
-import re
-from urllib.parse import unquote, urlsplit
 
 from gunicorn.glogging import Logger as GunicornLogger
 
-# The portal's URL prefix (config/urls.py: path("c/", include("feedback.portal.urls"))).
-CANDIDATE_SEGMENT = "c"
-# The fixed words of the portal's URLs; any other segment after the prefix is a token.
-# core/tests/test_gunicorn_logs.py checks this against every URL of the "candidate" namespace.
-CANDIDATE_WORDS = frozenset({"unsubscribe", "reapply", "remind", "ask", "rate", "reapply-date.ics"})
-TOKEN = "[token]"
-REDACTED = "[redacted]"
+# The masking rules are core's (core/masking.py), shared with every page that shows staff the
+# text of a message sent to a candidate; re-exported here for the loggers below.
+from core.masking import (
+    CANDIDATE_SEGMENT,
+    CANDIDATE_WORDS,
+    REDACTED,
+    TOKEN,
+    mask_path,
+    mask_query,
+    mask_text,
+    mask_uri,
+)
 
-_SAFE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,40}$")
-# Something that looks like a URL or an absolute path, inside free text.
-_URI_IN_TEXT = re.compile(r"""(?:[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>]*|/[^\s"'<>]*)""")
-
-
-def mask_path(path: str) -> str:
-    """``path`` with every token segment of a candidate URL replaced by ``[token]``.
-
-    A path with no ``/c/`` segment comes back unchanged. One with it comes back
-    percent-decoded (``%63`` is ``c`` to Django too) and masked, e.g.
-    ``/c/eyJ…:1tX…:abc/remind/`` → ``/c/[token]/remind/``.
-    """
-    decoded = unquote(path)
-    segments = decoded.split("/")
-    lowered = [segment.lower() for segment in segments]
-    if CANDIDATE_SEGMENT not in lowered[:-1]:
-        return path
-    start = lowered.index(CANDIDATE_SEGMENT) + 1
-    for index in range(start, len(segments)):
-        if segments[index] and segments[index] not in CANDIDATE_WORDS:
-            segments[index] = TOKEN
-    return "/".join(segments)
-
-
-def mask_query(query: str) -> str:
-    """A query string with each value ``[redacted]`` (``q=ada&page=2`` → ``q=[redacted]&page=[redacted]``).
-
-    A parameter whose name is not a plain identifier is ``[redacted]`` whole. "" stays "".
-    """
-    if not query:
-        return ""
-    masked = []
-    for part in query.split("&"):
-        key, sep, _value = part.partition("=")
-        key = unquote(key)
-        masked.append(f"{key}={REDACTED}" if sep and _SAFE_KEY.match(key) else REDACTED)
-    return "&".join(masked)
-
-
-def mask_uri(uri: str) -> str:
-    """A path or absolute URL with its candidate token, query and fragment masked.
-
-    ``https://candor.acme.com/c/<token>/?utm=x`` → ``https://candor.acme.com/c/[token]/?utm=[redacted]``.
-    Anything with none of those comes back as it was.
-    """
-    if not uri:
-        return uri
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return REDACTED if "?" in uri else mask_path(uri)
-    path = mask_path(parts.path)
-    if path == parts.path and not parts.query and not parts.fragment:
-        return uri
-    prefix = f"{parts.scheme}://{parts.netloc}" if parts.scheme or parts.netloc else ""
-    if parts.netloc and not parts.scheme:
-        prefix = f"//{parts.netloc}"
-    query = f"?{mask_query(parts.query)}" if parts.query else ""
-    fragment = f"#{REDACTED}" if parts.fragment else ""
-    return f"{prefix}{path}{query}{fragment}"
-
-
-def mask_text(text: str) -> str:
-    """Free text (a log message) with every path or URL in it passed through ``mask_uri``."""
-    if "/" not in text:
-        return text
-    return _URI_IN_TEXT.sub(lambda match: mask_uri(match.group(0)), text)
+__all__ = [
+    "CANDIDATE_SEGMENT",
+    "CANDIDATE_WORDS",
+    "REDACTED",
+    "TOKEN",
+    "CandorGunicornLogger",
+    "MaskCandidateTokens",
+    "mask_atoms",
+    "mask_path",
+    "mask_query",
+    "mask_request_line",
+    "mask_text",
+    "mask_uri",
+]
 
 
 def mask_request_line(line: str) -> str:

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as core_views
@@ -11,12 +10,8 @@ urlpatterns = [
     # Liveness (plain "ok") and readiness (JSON: database, broker, worker, beat, outbox).
     path("healthz", core_views.healthz, name="healthz"),
     path("healthz/ready", core_views.health_ready, name="healthz_ready"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Staff sign-in (allauth: login, logout, SSO, 2FA, password reset): accounts/urls.py.
+    path("", include("accounts.urls")),
     # The admin is for the Admin role only, and read-only for records (core/admin_site.py).
     path("admin/", admin_site.urls),
     path("", include("core.urls")),
@@ -31,6 +26,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("integrations.urls")),
     path("", include("events.urls")),
-    path("", include("accounts.urls")),
     path("", include("staff.urls")),
 ]

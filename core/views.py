@@ -22,7 +22,8 @@ def home(request):
     if roles.is_staff_member(request.user):
         return redirect("hiring:my_interviews")
     if roles.is_admin(request.user):
-        return redirect("admin:index")
+        # Accounts and roles are managed in the app (staff app's People page, by URL name).
+        return redirect("staff:people")
     return render(request, "core/no_role.html", status=403)
 
 

@@ -5,6 +5,7 @@ through feedback's services and HR's pages."""
 from django.contrib import admin
 
 from core.admin_site import AuditedAdmin, ReadOnlyAdmin, site
+from core.masking import mask_candidate_links
 from feedback.models import (
     CandidateRating,
     FeedbackLetter,
@@ -17,13 +18,31 @@ from feedback.models import (
 )
 
 
+class SentCopyMasked:
+    """What was sent to a candidate, shown with its candidate links masked (core.masking):
+    an Admin never holds a working candidate link. The stored copies are kept unchanged."""
+
+    exclude = ("sent_text", "sent_html")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "sent_text_masked", "sent_html_masked")
+
+    @admin.display(description="Sent text (candidate links masked)")
+    def sent_text_masked(self, obj):
+        return mask_candidate_links(obj.sent_text)
+
+    @admin.display(description="Sent HTML (candidate links masked)")
+    def sent_html_masked(self, obj):
+        return mask_candidate_links(obj.sent_html)
+
+
 @admin.register(LetterTemplate, site=site)
 class LetterTemplateAdmin(ReadOnlyAdmin):
     list_display = ("name", "is_default", "updated_at")
 
 
 @admin.register(FeedbackLetter, site=site)
-class FeedbackLetterAdmin(ReadOnlyAdmin):
+class FeedbackLetterAdmin(SentCopyMasked, ReadOnlyAdmin):
     list_display = ("id", "application", "status", "deadline", "send_after", "sent_at")
     list_filter = ("status",)
     list_select_related = ("application__candidate", "application__job")
@@ -33,14 +52,14 @@ class FeedbackLetterAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReapplyReminder, site=site)
-class ReapplyReminderAdmin(ReadOnlyAdmin):
+class ReapplyReminderAdmin(SentCopyMasked, ReadOnlyAdmin):
     list_display = ("id", "application", "status", "send_after", "sent_at")
     list_filter = ("status",)
     list_select_related = ("application__candidate", "application__job")
 
 
 @admin.register(FeedbackRequest, site=site)
-class FeedbackRequestAdmin(ReadOnlyAdmin):
+class FeedbackRequestAdmin(SentCopyMasked, ReadOnlyAdmin):
     list_display = ("id", "letter", "status", "deadline", "answered_at")
     list_filter = ("status",)
 

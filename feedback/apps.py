@@ -74,6 +74,13 @@ class FeedbackConfig(AppConfig):
 
         register_no_hire_handler(letter_draft_on_no_hire)
 
+        # A decision withdrawn by HR (hiring/hooks.py): its draft letter is cancelled, or the
+        # withdrawal refused once the letter is approved.
+        from feedback.letters.services import letter_cancel_on_decision_withdrawn
+        from hiring.hooks import register_decision_withdrawn_handler
+
+        register_decision_withdrawn_handler(letter_cancel_on_decision_withdrawn)
+
         # The reapply dates approved letters promised, which hiring's cool-down honours
         # (hiring/hooks.py: promised_reapply_dates; hiring/cooldowns.py).
         from feedback.letters.progress import promised_reapply_dates

@@ -68,6 +68,24 @@ def read_token(purpose: str, token: str, *, max_age_days: int | None = None) -> 
     return public_id
 
 
+# What a preview shown to staff carries in place of a token: it has the ``:`` of a signed token,
+# so the pages read it as one, and no signature, so it never verifies ("This link does not
+# work"). A preview made before sending must not hold a link that starts working once the
+# letter is sent (HR would hold the candidate's link).
+PREVIEW_TOKEN = "preview-only:not-a-link"
+
+
+def preview_urls() -> dict:
+    """The candidate links of a message as staff preview it: the real addresses' shape with
+    ``PREVIEW_TOKEN``, never a signed token. Returns {"candidate_page_url", "unsubscribe_url",
+    "reapply_url"}, absolute URLs (``CANDOR_BASE_URL``)."""
+    return {
+        "candidate_page_url": absolute(reverse("candidate:letter", args=[PREVIEW_TOKEN])),
+        "unsubscribe_url": absolute(reverse("candidate:unsubscribe", args=[PREVIEW_TOKEN])),
+        "reapply_url": absolute(reverse("candidate:reapply", args=[PREVIEW_TOKEN])),
+    }
+
+
 def absolute(path: str) -> str:
     return settings.CANDOR_BASE_URL.rstrip("/") + path
 

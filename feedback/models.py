@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.languages import organisation_language, validate_shipped_language
 from feedback.placeholders import validate_template
 from outbox.models import Deliverable, DeliveryStatus
 
@@ -28,6 +29,12 @@ class LetterTemplate(models.Model):
     body_html = models.TextField(
         max_length=TEMPLATE_BODY_MAX_LENGTH, validators=[MaxLengthValidator(TEMPLATE_BODY_MAX_LENGTH)]
     )
+    # The language it is written in (a code of settings.LANGUAGES): a letter to a candidate is
+    # drafted from a template of their language, else of the organisation's (docs/languages.md).
+    language = models.CharField(
+        max_length=16, default=organisation_language, validators=[validate_shipped_language]
+    )
+    # The default template of its language (one per language).
     is_default = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -35,10 +42,10 @@ class LetterTemplate(models.Model):
     )
 
     class Meta:
-        ordering = ["-is_default", "name"]
+        ordering = ["-is_default", "language", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="one_default_template"
+                fields=["language"], condition=Q(is_default=True), name="one_default_template_per_language"
             ),
         ]
 

@@ -11,6 +11,7 @@ import re
 from string import Formatter
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from candidates.models import greeting_name_from
 
@@ -227,7 +228,9 @@ def render(template: str, values: dict) -> str:
 # use ``{% fresh_panel_promise %}`` from feedback/templatetags/candidate_words.py). "Normally",
 # because it is what the code does: someone who interviewed the candidate before is kept off
 # the panel unless HR overrides the rule with a written reason (hiring.services.interviews).
-FRESH_PANEL_PROMISE = "you will normally be interviewed by people who did not interview you before"
+FRESH_PANEL_PROMISE = gettext_noop(
+    "you will normally be interviewed by people who did not interview you before"
+)
 
 
 def greeting_name(candidate) -> str:
@@ -242,8 +245,8 @@ def greeting_name(candidate) -> str:
 
 
 def greeting(candidate) -> str:
-    """The first line of every email to a candidate: "Dear Rosa,"."""
-    return f"Dear {greeting_name(candidate)},"
+    """The first line of every email to a candidate: "Dear Rosa," (in the active language)."""
+    return gettext("Dear %(name)s,") % {"name": greeting_name(candidate)}
 
 
 # The built-in template (also created by migration 0002 as the default row; migration 0005

@@ -156,12 +156,35 @@ class ScorecardForm(forms.Form):
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label="Decision", choices=Decision.Outcome.choices, widget=forms.RadioSelect)
 
-    def __init__(self, *args, can_advance: bool, **kwargs):
+    def __init__(self, *args, can_advance: bool, missing_names: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if not can_advance:
             self.fields["outcome"].choices = [
                 c for c in Decision.Outcome.choices if c[0] != Decision.Outcome.ADVANCE
             ]
+        # Panel completeness (issue #17): a hire or no-hire while colleagues of the stage have not
+        # submitted their scorecards is recorded only when the decider ticks "decide anyway".
+        self.missing_names = missing_names
+        if missing_names:
+            self.fields["decide_anyway"] = forms.BooleanField(
+                label=f"Decide anyway, without the missing scorecards ({missing_names})",
+                required=False,
+                help_text="A hire or no-hire is final. Without this, wait for the panel.",
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.missing_names
+            and cleaned.get("outcome") in Decision.FINAL
+            and not cleaned.get("decide_anyway")
+        ):
+            self.add_error(
+                "decide_anyway",
+                f"Not submitted yet: {self.missing_names}. Tick “decide anyway” to record a final "
+                "decision now, or go back to the application and wait.",
+            )
+        return cleaned
 
 
 class CriterionChoiceField(forms.ModelChoiceField):
@@ -202,4 +225,27 @@ class ImportUploadForm(forms.Form):
         label="CSV file",
         help_text="With a header row; comma, semicolon or tab separated; at most 1 MB and 5,000 rows "
         "(see the file format above).",
+    )
+
+
+class InterviewRescheduleForm(forms.Form):
+    """A new time for an interview, in the organisation's time zone (the page says which)."""
+
+    scheduled_at = forms.DateTimeField(
+        label="New time",
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for “not scheduled”. At most a year back and two years ahead.",
+    )
+
+
+class DecisionWithdrawForm(forms.Form):
+    """HR's reason for withdrawing a decision recorded by mistake (kept in the audit trail)."""
+
+    reason = forms.CharField(
+        label="Why is this decision withdrawn?",
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded in the audit trail. Do not write about the candidate as a person.",
     )

@@ -79,3 +79,67 @@ def promised_reapply_dates(*, decision_ids) -> dict:
     for source in reapply_date_sources():
         dates.update(source(decision_ids=decision_ids))
     return dates
+
+
+# --- Interviews changed, decisions withdrawn ---------------------------------------------------
+# Fixing mistakes (issue #17): HR un-assigns an interviewer, reschedules an interview, or
+# withdraws a decision recorded by mistake. Apps above hiring may want to act: notify the
+# interviewer (a future notifications app), cancel the letter a withdrawn no-hire drafted
+# (feedback, in FeedbackConfig.ready()). Same rules as the no-hire hook: handlers run inside the
+# service's transaction and an exception undoes the change.
+
+InterviewChangedHandler = Callable[..., object]
+DecisionWithdrawnHandler = Callable[..., object]
+
+_interview_changed_handlers: dict[str, InterviewChangedHandler] = {}
+_decision_withdrawn_handlers: dict[str, DecisionWithdrawnHandler] = {}
+
+
+class WithdrawRefused(Exception):  # noqa: N818 - a refusal, worded for a person
+    """Raised by a decision-withdrawn handler to refuse the withdrawal with a sentence for a person
+    (e.g. "The letter is approved already"); the hiring service shows it and rolls back."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def register_interview_changed_handler(handler: InterviewChangedHandler) -> None:
+    """Run ``handler(interview=..., change=..., previous_scheduled_at=..., by=...)`` when an
+    interview is un-assigned or rescheduled (``hiring.services.interviews_changes``).
+
+    ``change``: "unassigned" (called before the row is deleted, so ``interview`` is still whole)
+    or "rescheduled" (``interview.scheduled_at`` is the new aware time or None,
+    ``previous_scheduled_at`` the old one). The hook point for notifying the interviewer.
+    Registering the same function again replaces it.
+    """
+    _interview_changed_handlers[f"{handler.__module__}.{handler.__qualname__}"] = handler
+
+
+def interview_changed_handlers() -> tuple[InterviewChangedHandler, ...]:
+    """The registered handlers, in registration order."""
+    return tuple(_interview_changed_handlers.values())
+
+
+def interview_changed(*, interview, change: str, previous_scheduled_at=None, by=None) -> None:
+    """Call every interview-changed handler; exceptions roll the caller's transaction back."""
+    for handler in interview_changed_handlers():
+        handler(interview=interview, change=change, previous_scheduled_at=previous_scheduled_at, by=by)
+
+
+def register_decision_withdrawn_handler(handler: DecisionWithdrawnHandler) -> None:
+    """Run ``handler(decision=..., by=...)`` when HR withdraws a decision, inside the withdrawal's
+    transaction, before the decision is marked withdrawn. A handler refuses by raising
+    ``WithdrawRefused``; any other exception propagates. Registering again replaces it."""
+    _decision_withdrawn_handlers[f"{handler.__module__}.{handler.__qualname__}"] = handler
+
+
+def decision_withdrawn_handlers() -> tuple[DecisionWithdrawnHandler, ...]:
+    """The registered handlers, in registration order."""
+    return tuple(_decision_withdrawn_handlers.values())
+
+
+def decision_withdrawn(*, decision, by) -> None:
+    """Call every decision-withdrawn handler (``WithdrawRefused`` and others propagate)."""
+    for handler in decision_withdrawn_handlers():
+        handler(decision=decision, by=by)

@@ -261,6 +261,17 @@ class Rating(models.Model):
         return f"{self.criterion}: {self.score}"
 
 
+class CurrentDecisionManager(models.Manager):
+    """Decisions that stand: withdrawn ones (recorded by mistake, ``withdrawn_at`` set) are left out.
+
+    The default manager, so every read through ``Decision.objects`` and ``application.decisions``
+    ignores a withdrawn decision. ``Decision.all_objects`` reads every row (audit, erasure);
+    a letter's ``letter.decision`` still reaches its withdrawn decision (the base manager)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Decision(models.Model):
     class Outcome(models.TextChoices):
         ADVANCE = "advance", "Advance to the next stage"
@@ -276,17 +287,37 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
     )
     decided_at = models.DateTimeField()
+    # Set when HR withdraws a decision recorded by mistake (hiring.services.decision_changes):
+    # the row stays for the record and its letter (cancelled), and the stage may be decided again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    all_objects = models.Manager()
+    objects = CurrentDecisionManager()
 
     class Meta:
         ordering = ["decided_at", "id"]
         get_latest_by = "decided_at"
+        base_manager_name = "all_objects"
+        default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["application"],
-                condition=Q(outcome__in=["hire", "no_hire"]),
+                condition=Q(outcome__in=["hire", "no_hire"], withdrawn_at__isnull=True),
                 name="one_final_decision_per_application",
             ),
-            models.UniqueConstraint(fields=["application", "stage"], name="one_decision_per_stage"),
+            models.UniqueConstraint(
+                fields=["application", "stage"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_decision_per_stage",
+            ),
         ]
         indexes = [
             models.Index(fields=["outcome", "decided_at"], name="decision_outcome_idx"),

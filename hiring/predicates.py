@@ -43,6 +43,19 @@ def can_assign_interviewers(user) -> bool:
     return roles.is_hr(user)
 
 
+def can_change_interview(user, application: Application) -> bool:
+    """Un-assign an interviewer from, or reschedule, one of the application's interviews: HR,
+    and the job's hiring manager (who owns the job's panels day to day)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return roles.is_hr(user) or (user.pk is not None and application.job.hiring_manager_id == user.pk)
+
+
+def can_withdraw_decision(user) -> bool:
+    """Withdraw a decision recorded by mistake (before its letter is approved): HR."""
+    return user is not None and user.is_authenticated and roles.is_hr(user)
+
+
 def can_interview(user) -> bool:
     """An active interviewer or hiring manager (``selectors.assignable_interviewers`` lists them)."""
     return user.is_active and bool(set(INTERVIEWING_ROLES) & roles.role_names(user))

@@ -298,6 +298,17 @@ def application_decisions(application: Application) -> list[Decision]:
     )
 
 
+def application_decisions_and_withdrawn(application: Application) -> tuple[list[Decision], list[Decision]]:
+    """(standing decisions, decisions HR withdrew) of the application, in the same two queries as
+    ``application_decisions`` (``Decision.all_objects``, split in Python), oldest first."""
+    rows = list(
+        Decision.all_objects.filter(application=application)
+        .select_related("stage", "decided_by", "withdrawn_by")
+        .prefetch_related(Prefetch("points", queryset=FeedbackPoint.objects.select_related("criterion")))
+    )
+    return [d for d in rows if d.withdrawn_at is None], [d for d in rows if d.withdrawn_at is not None]
+
+
 def next_stage(application: Application) -> Stage | None:
     if application.current_stage is None:
         return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hiring.views import applications, decisions, imports, interviews, jobs, scorecards
+from hiring.views import applications, decisions, imports, interview_changes, interviews, jobs, scorecards
 
 app_name = "hiring"
 
@@ -23,6 +23,15 @@ urlpatterns = [
     path("candidates/<int:candidate_pk>/apply/", applications.application_create, name="application_create"),
     path("applications/<int:pk>/", applications.application_detail, name="application_detail"),
     path("applications/<int:pk>/assign/", interviews.interview_assign, name="interview_assign"),
+    path(
+        "interviews/<int:pk>/unassign/", interview_changes.interview_unassign_view, name="interview_unassign"
+    ),
+    path(
+        "interviews/<int:pk>/reschedule/",
+        interview_changes.interview_reschedule_view,
+        name="interview_reschedule",
+    ),
+    path("decisions/<int:pk>/withdraw/", interview_changes.decision_withdraw_view, name="decision_withdraw"),
     path("applications/<int:pk>/decision/", decisions.decision_create, name="decision_create"),
     path(
         "applications/<int:pk>/decision/point-row/", decisions.decision_point_row, name="decision_point_row"

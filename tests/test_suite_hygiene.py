@@ -32,3 +32,27 @@ def test_no_test_restores_a_serialized_database():
         if "serialized_rollback" in path.read_text(encoding="utf-8")
     ]
     assert offenders == [], f"serialized_rollback makes the suite order-dependent: {offenders}"
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example():
+    """README: ``.env.example`` lists every variable the settings read, with a comment."""
+    import re
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, flags=re.M))
+    read = set()
+    for path in (ROOT / "config" / "settings").rglob("*.py"):
+        read |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', path.read_text(encoding="utf-8")))
+    assert sorted(read - listed) == []
+
+
+def test_every_data_migration_says_what_a_flushed_test_database_needs_of_it():
+    """A transactional test empties the tables; the rows data migrations made must come back
+    (tests.support.fixtures.ensure_migration_data) or be declared as not needed."""
+    from tests.support.fixtures import DATA_MIGRATIONS
+
+    found = set()
+    for path in ROOT.glob("*/migrations/0*.py"):
+        if "RunPython" in path.read_text(encoding="utf-8"):
+            found.add(f"{path.parent.parent.name}.{path.stem}")
+    assert found == set(DATA_MIGRATIONS)

@@ -28,23 +28,25 @@ def _offered(html: str) -> set[str]:
 
 
 @pytest.mark.parametrize("page", ["candidates:candidate_create", "candidates:candidate_edit"])
-def test_hr_is_offered_a_short_list_and_told_pages_are_in_english_for_now(client, hr_user, page):
+def test_hr_is_offered_a_short_list_and_told_which_languages_ship(client, hr_user, page):
     candidate = CandidateFactory()
     client.force_login(hr_user)
     args = [candidate.pk] if page.endswith("edit") else []
     html = client.get(reverse(page, args=args)).content.decode()
     assert _offered(html) == SHORT_LIST
     assert LANGUAGE_HELP in html_lib.unescape(html)
+    # Issue 16: English, German, French and Spanish ship (config/settings/parts/i18n.py).
     assert LANGUAGE_HELP == (
-        "Emails and pages are in English for now; this records the candidate's language for when "
-        "translations ship."
+        "Their emails, feedback page and letter are in this language when Candor ships it (English, "
+        "German, French, Spanish); otherwise in the organisation's language."
     )
     assert "once translated" not in html
 
 
 def test_the_languages_to_be_translated_first_are_offered_and_english_is_the_default():
-    codes = [code for code, _name in settings.LANGUAGES]
-    assert {"en-gb", "de", "fr", "es"} <= set(codes)
+    shipped = [code for code, _name in settings.LANGUAGES]
+    assert shipped == ["en-gb", "de", "fr", "es"]
+    codes = [code for code, _name in settings.CANDOR_CANDIDATE_LANGUAGES]
     assert settings.LANGUAGE_CODE in codes
     assert len(codes) == len(SHORT_LIST)
     assert CandidateForm().fields["language"].help_text == LANGUAGE_HELP

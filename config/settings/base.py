@@ -36,6 +36,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # Staff sign-in (accounts/, docs/accounts.md): django-allauth with OpenID Connect and 2FA.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -58,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The candidate's pages in their language; staff pages stay in LANGUAGE_CODE (parts/i18n.py).
+    "feedback.portal.middleware.CandidateLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -66,13 +74,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # allauth's sign-in stages; then the 2FA policy (accounts/middleware.py) for signed-in users.
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RequireTwoFactorMiddleware",
     # Axes must be last: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend plus what allauth's sign-in flows need.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,20 +136,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
-# The languages a candidate's language may be recorded as (HR's candidate form, the CSV import,
-# candidates.validators), instead of Django's list of about 90. Emails and pages are in English
-# for now; German, French and Spanish are to be translated first (docs/product.md, "In the
-# candidate's language"). Names in English, as HR reads them and the import accepts them.
-LANGUAGES = [
-    ("en-gb", "English"),
-    ("de", "German"),
-    ("fr", "French"),
-    ("es", "Spanish"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pt", "Portuguese"),
-    ("pl", "Polish"),
-]
+# LANGUAGES (the shipped catalogues) and the candidate's languages: config/settings/parts/i18n.py.
 USE_I18N = True
 USE_TZ = True
 # The organisation's time zone: the default send time ("next business morning")
@@ -191,12 +190,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes): 5 failures per username and IP lock out for an hour.
-AXES_FAILURE_LIMIT = env.int("DJANGO_AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Login throttling (django-axes with Candor's handler: progressive delays per username and
+# address, per address, per username and overall): config/settings/parts/accounts.py.
 
 # Celery. Redis in production; the demo uses the filesystem transport (local.py).
 CELERY_BROKER_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -329,6 +324,10 @@ CANDOR_SEND_CHUNK_SECONDS = env.float("CANDOR_SEND_CHUNK_SECONDS", default=180)
 # CANDOR_SEND_MARK_EVERY messages (1: after each, the fewest resends if a worker dies).
 CANDOR_SEND_CHUNK = env.int("CANDOR_SEND_CHUNK", default=50)
 CANDOR_SEND_MARK_EVERY = env.int("CANDOR_SEND_MARK_EVERY", default=1)
+# One pool process of a worker at a time between hand-over (end of DATA) and marking, so a
+# killed worker resends at most one message (outbox/handover.py). The lock files live here.
+CANDOR_SEND_HANDOVER_GATE = env.bool("CANDOR_SEND_HANDOVER_GATE", default=True)
+CANDOR_SEND_HANDOVER_DIR = env("CANDOR_SEND_HANDOVER_DIR", default="")
 
 # Celery time limits: a backstop for a task that hangs (a stuck SMTP or database
 # connection), so it cannot hold a worker process for ever. At the soft limit the task
@@ -346,13 +345,39 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int(
 )
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_TASK_SOFT_TIME_LIMIT + 60)
 
+# Candidate links (signed tokens and session slots after /c/) never reach a log, in every
+# environment: each handler masks them (config/log_masking.py MaskCandidateTokens), including
+# the development server's request log ("django.server", `make demo` -> var/web.log) and
+# Django's own messages ("Not Found: /c/<token>/"), which reach the root's console handler
+# instead of Django's default unmasked one (the "django" logger's handlers are replaced).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_candidate_tokens": {"()": "config.log_masking.MaskCandidateTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_candidate_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_candidate_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # Axes logs its banner at INFO on every start; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},

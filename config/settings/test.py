@@ -22,6 +22,10 @@ WHITENOISE_AUTOREFRESH = True
 # Login throttling is switched on by the tests that test it.
 AXES_ENABLED = False
 CANDOR_BASE_URL = "http://testserver"
+# Saving a subscription forgets the cached list in this process; a time-based refresh would make
+# query counts depend on how fast a test runs.
+# (Worker subprocesses of the fault tests get 5 s from tests/support/fixtures.py.)
+CANDOR_WEBHOOK_WANTED_CACHE_SECONDS = env.float("CANDOR_WEBHOOK_WANTED_CACHE_SECONDS", default=3600)
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = False
 # Integration tests that kill workers use a short visibility_timeout; let the

@@ -47,6 +47,10 @@ def _candidate_routes():
 @pytest.mark.parametrize("name,route", _candidate_routes())
 @pytest.mark.parametrize("purpose", sorted(PURPOSES))
 def test_every_candidate_url_loses_its_token_and_keeps_its_shape(name, route, purpose):
+    if "<" not in route:
+        url = reverse(f"candidate:{name}")  # a URL without a token (the language switch)
+        assert mask_path(url) == url
+        return
     token = make_token(purpose, uuid.uuid4())
     url = reverse(f"candidate:{name}", args=[token])
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import json
 import random
+import re
 import statistics
 import time
 from pathlib import Path
@@ -80,6 +81,26 @@ def make_letters(n: int, *, seed: int = 11, chars: int = LETTER_CHARS) -> list[s
         body = "\n\n".join(" ".join(p) for p in paragraphs if p)
         letters.append(f"{head}\n\n{body}\n\n{tail}")
     return letters
+
+
+def make_distinct(letters: list[str]) -> list[str]:
+    """The same letters with every sentence made unique (a number added before its full stop):
+    the worst case for the check's per-batch memo, which reads each distinct sentence once."""
+    end = re.compile(r"(?<=\w)([.!?])(?=\s|$)")
+    out = []
+    for n, letter in enumerate(letters):
+        pieces = end.split(letter)  # text, mark, text, mark, ..., text
+        for k in range(1, len(pieces), 2):
+            pieces[k] = f" (ref {n}-{k // 2}){pieces[k]}"
+        out.append("".join(pieces))
+    return out
+
+
+def _distinct_share(letters: list[str]) -> tuple[int, int]:
+    from feedback.quality import classifier
+
+    sentences = [t[a:b] for t in letters for a, b in classifier.split_sentences(t)]
+    return len(set(sentences)), len(sentences)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -169,36 +190,54 @@ def run(*, runs: int = 500, letters: int = 10_000, warmup: int = 50, seed: int =
         "bulk": None,
     }
     if bulk:
-        gc.collect()
-        t0 = time.perf_counter()
-        for text in bulk:
-            rules.check_text(text)
-        phrases_s = time.perf_counter() - t0
-        gc.collect()
-        t0 = time.perf_counter()
-        found = checker.check_texts(bulk)
-        check_s = time.perf_counter() - t0
-        bulk_findings = sum(len(f) for f in found)
-        del found
-        gc.collect()
-        t0 = time.perf_counter()
-        classifier.classify_texts(bulk)
-        classifier_s = time.perf_counter() - t0
-        gc.collect()
-        t0 = time.perf_counter()
-        for text in bulk:
-            languages.segments(text)
-        languages_s = time.perf_counter() - t0
+        wall, cpu = time.perf_counter, time.process_time
+
+        def timed(step) -> tuple[float, float]:
+            gc.collect()
+            w0, c0 = wall(), cpu()
+            step()
+            return wall() - w0, cpu() - c0
+
+        def phrase_lists():
+            for text in bulk:
+                rules.check_text(text)
+
+        def languages_alone():
+            for text in bulk:
+                languages.segments(text)
+
+        found: list = []
+        phrases_s, phrases_cpu = timed(phrase_lists)
+        check_s, check_cpu = timed(lambda: found.append(checker.check_texts(bulk)))
+        bulk_findings = sum(len(f) for f in found[0])
+        found.clear()
+        slow = check.Checker(extra_rules=(), packs=checker.packs, memo=False)
+        unmemo_s, unmemo_cpu = timed(lambda: slow.check_texts(bulk))
+        classifier_s, _ = timed(lambda: classifier.classify_texts(bulk))
+        languages_s, _ = timed(languages_alone)
+        distinct = make_distinct(bulk)
+        distinct_s, distinct_cpu = timed(lambda: checker.check_texts(distinct))
+        unique, total = _distinct_share(bulk)
         result["bulk"] = {
             "letters": len(bulk),
             "check_s": check_s,
+            "check_cpu_s": check_cpu,
             "phrases_s": phrases_s,
+            "phrases_cpu_s": phrases_cpu,
+            "unmemoised_s": unmemo_s,
+            "unmemoised_cpu_s": unmemo_cpu,
+            "distinct_s": distinct_s,
+            "distinct_cpu_s": distinct_cpu,
             "classifier_s": classifier_s,
             "languages_s": languages_s,
             "findings": bulk_findings,
+            "sentences": total,
+            "distinct_sentences": unique,
         }
         log(
-            f"    {len(bulk):,} letters in bulk: check {check_s:.2f} s, phrase lists {phrases_s:.2f} s, "
-            f"classifier alone {classifier_s:.2f} s, language identifier alone {languages_s:.2f} s"
+            f"    {len(bulk):,} letters in bulk: check {check_s:.2f} s (CPU {check_cpu:.2f} s), phrase "
+            f"lists {phrases_s:.2f} s (CPU {phrases_cpu:.2f} s), without the batch memo {unmemo_s:.2f} s, "
+            f"every sentence distinct {distinct_s:.2f} s, classifier alone {classifier_s:.2f} s, "
+            f"language identifier alone {languages_s:.2f} s; {unique:,} distinct of {total:,} sentences"
         )
     return result

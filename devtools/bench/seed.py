@@ -39,7 +39,8 @@ from django.utils import timezone
 from candidates.models import Candidate
 from core import roles
 from devtools.bench.rows import IdBlock, TableWriter, reset_sequences
-from feedback.models import DeliveryStatus, FeedbackLetter, LetterTemplate, ReapplyReminder
+from feedback.letters.services import default_template
+from feedback.models import DeliveryStatus, FeedbackLetter, ReapplyReminder
 from hiring.models import (
     Application,
     Criterion,
@@ -304,7 +305,8 @@ class Seeder:
             )
         }
         self.ids[ReapplyReminder] = IdBlock(ReapplyReminder)
-        self.template_id = LetterTemplate.objects.filter(is_default=True).values_list("id", flat=True).first()
+        # The organisation's default template (one default per language since issue 16).
+        self.template_id = getattr(default_template(), "id", None)
         self.candidates = TableWriter(
             Candidate,
             [
@@ -359,7 +361,17 @@ class Seeder:
             Rating, ["id", "scorecard_id", "criterion_id", "score", "evidence", "shareable_note"]
         )
         self.decisions = TableWriter(
-            Decision, ["id", "application_id", "stage_id", "outcome", "decided_by_id", "decided_at"]
+            Decision,
+            [
+                "id",
+                "application_id",
+                "stage_id",
+                "outcome",
+                "decided_by_id",
+                "decided_at",
+                "withdrawn_at",
+                "withdrawn_by_id",
+            ],
         )
         self.points = TableWriter(
             FeedbackPoint, ["id", "decision_id", "criterion_id", "observation", "suggestion", "position"]
@@ -574,7 +586,7 @@ class Seeder:
 
     def decision(self, app_id: int, stage_id: int, outcome: str, by: int, at: dt.datetime) -> int:
         pk = self.ids[Decision].take()
-        self.decisions.add((pk, app_id, stage_id, outcome, by, at))
+        self.decisions.add((pk, app_id, stage_id, outcome, by, at, None, None))
         return pk
 
     def letter(self, decision_id: int, app_id: int, decided_at: dt.datetime, ctx: "BatchContext") -> str:

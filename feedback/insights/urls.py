@@ -7,11 +7,12 @@ includes both pattern lists under that one namespace.
 
 from django.urls import path
 
-from feedback.insights import views
+from feedback.insights import pipeline_views, views
 
 app_name = "feedback"
 
 urlpatterns = [
     path("hr/", views.hr_home, name="hr_home"),
     path("hr/insights/", views.insights, name="insights"),
+    path("pipeline/", pipeline_views.pipeline, name="pipeline"),
 ]

@@ -25,6 +25,8 @@ def hr_home(request):
             "figures": figures,
             "next_letters": next_letters,
             "sending_stalled": insight_selectors.sending_stalled_warning(),
+            # Letters whose message bounced (outbox.reports): HR fixes the address and sends again.
+            "bounced_letters": letter_selectors.letters_bounced()[:5],
         },
     )
 

@@ -13,13 +13,15 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from core.text import one_line
 from feedback import links, placeholders
 from feedback.letters.progress import human_date, letter_reapply_on
-from feedback.letters.services import decider_name, default_template, letter_message_id
+from feedback.letters.services import decider_name, default_template, letter_language, letter_message_id
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _LIST_ITEM = re.compile(r"^\s*[-*•]\s+")
@@ -68,7 +70,12 @@ def body_to_html(text: str) -> SafeString:
     return mark_safe("\n".join(parts))  # noqa: S308 # nosec B308 B703
 
 
-def letter_urls(letter) -> dict:
+def letter_urls(letter, *, preview: bool = False) -> dict:
+    """The candidate's links in the letter's email; with ``preview``, inert placeholders
+    (``links.preview_urls``) for what staff see before it is sent."""
+    if preview:
+        urls = links.preview_urls()
+        return {"candidate_page_url": urls["candidate_page_url"], "unsubscribe_url": urls["unsubscribe_url"]}
     return {
         "candidate_page_url": links.letter_page_url(letter),
         "unsubscribe_url": links.unsubscribe_url(letter),
@@ -106,12 +113,17 @@ def letter_text_without_footer(sent_text: str) -> str:
 
 def letter_text(letter, urls: dict | None = None) -> str:
     urls = urls or letter_urls(letter)
-    footer = (
+    # In the active language: build_letter_message activates the letter's (letter_language).
+    page = gettext(
         "Your feedback page (ask for more detail, rate this feedback, "
-        "or ask us to remind you when you can reapply):\n"
+        "or ask us to remind you when you can reapply):"
+    )
+    unsubscribe = gettext("Unsubscribe: %(url)s") % {"url": urls["unsubscribe_url"]}
+    footer = (
+        f"{page}\n"
         f"{urls['candidate_page_url']}\n\n"
         f"{settings.CANDOR_ORG_NAME} · {settings.CANDOR_HR_EMAIL}\n"
-        f"Unsubscribe: {urls['unsubscribe_url']}"
+        f"{unsubscribe}"
     )
     return f"{letter.body.strip()}{SIGNATURE_SEPARATOR}{footer}\n"
 
@@ -145,10 +157,20 @@ def letter_html(letter, urls: dict | None = None) -> str:
         return placeholders.render(placeholders.DEFAULT_HTML, escaped)
 
 
-def build_letter_message(letter) -> EmailMultiAlternatives:
-    """The complete message for a letter: text + HTML parts and all headers."""
+def build_letter_message(letter, *, preview: bool = False) -> EmailMultiAlternatives:
+    """The complete message for a letter: text + HTML parts and all headers, in the letter's
+    language (``letters.services.letter_language``: its template's), with ``Content-Language``.
+
+    ``preview=True`` for what staff see (the editor, the HTML preview): the candidate's links
+    carry ``links.PREVIEW_TOKEN``, which never opens anything, instead of signed tokens."""
+    language = letter_language(letter)
+    with translation.override(language):
+        return _letter_message(letter, language, preview=preview)
+
+
+def _letter_message(letter, language: str, *, preview: bool = False) -> EmailMultiAlternatives:
     candidate = letter.application.candidate
-    urls = letter_urls(letter)
+    urls = letter_urls(letter, preview=preview)
     msg = EmailMultiAlternatives(
         subject=one_line(letter.subject),
         body=letter_text(letter, urls),
@@ -157,6 +179,7 @@ def build_letter_message(letter) -> EmailMultiAlternatives:
         reply_to=[settings.CANDOR_HR_EMAIL],
         headers={
             "Message-ID": letter.message_id or letter_message_id(letter),
+            "Content-Language": language,
             # RFC 8058 one-click unsubscribe: the mail client POSTs to this URL.
             "List-Unsubscribe": f"<{urls['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -2,9 +2,14 @@
 
 A letter's findings are those of its subject and body (``feedback.quality.check``: the phrase
 lists with HR's own phrases, the sentence classifier, leftover merge fields and broken
-greetings, and parts in a language the check does not read) and of its decision's points (a
-missing observation or suggestion; wording problems in a point show up in the body, which
-quotes it).
+greetings, and parts in a language the check does not read) and of its decision's points.
+
+Each point is read by ``Checker.check_points`` with the candidate as addressee: the one function,
+with the same arguments, that the decision form's live check uses (``feedback:point_check``), so
+HR sees every point with exactly the findings the decider saw (``LetterFindings.by_point``,
+``points_blocking`` / ``points_advisory``). Of a point's findings, a missing observation or
+suggestion counts towards approval; its wording problems are shown with the point and counted
+where the body quotes it (HR may have reworded it there), so nothing is counted twice.
 
 **The stored result can never be stale.** The letter keeps the number of blocking and advisory
 findings and the languages not checked (``check_blocking``, ``check_advisory``,
@@ -24,11 +29,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import QuerySet
 
+from feedback.letters.languages import default_template, letter_language, template_language
 from feedback.models import FeedbackLetter
 from feedback.quality import check as quality_check
 from feedback.quality import rules as quality
@@ -43,9 +49,10 @@ CATEGORY_LABELS = {
     "no_suggestion": "No suggestion",
     "merge_field": "Leftover merge field",
     "not_checked": "Not checked",
+    "greeting": "Greeting",
 }
 # Bump when what a letter's key covers changes.
-KEY_VERSION = "letter-key-1"
+KEY_VERSION = "letter-key-3"  # 2: points checked with Checker.check_points; 3: the letter's language
 MAX_STORED = 2_000_000_000
 
 
@@ -68,12 +75,47 @@ class LetterInput:
     points: tuple[PointText, ...] = ()
     addressee: Addressee = field(default_factory=Addressee)
     pk: int | None = None
+    # The language the letter is written in (its template's, e.g. "de" or "en-gb"; "" unknown):
+    # the check reads lines too short to identify ("Viele Grüße", a name) in it.
+    language: str = ""
+
+    @property
+    def check_language(self) -> str | None:
+        """The code the quality check takes (``Checker.check_texts(language=...)``): "de" for
+        "de" or "de-at", None when unknown."""
+        return check_language(self.language)
 
 
 @dataclass(frozen=True)
 class PointFinding:
+    """A finding of a decider's point, from the one point check the decision form runs too
+    (``Checker.check_points``). ``field``: "observation" or "suggestion"."""
+
     point: PointText
     finding: quality.Finding
+    field: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """Counted in the letter's check (blocks approval when blocking): a missing observation or
+        suggestion. Wording problems in a point are counted where the letter's text quotes it
+        (HR may have reworded it there); they are shown with the point all the same."""
+        return self.finding.category in POINT_CATEGORIES
+
+
+def _first_words(text: str, count: int = 6) -> str:
+    words = (text or "").split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def point_label(point: PointText, *, shared: bool) -> str:
+    """ "Point on System design", with its first words quoted when another point of the letter has
+    the same criterion: 'Point on System design (“When asked to design the rate…”)'."""
+    label = f"Point on {point.criterion}"
+    if shared:
+        quoted = _first_words(point.observation) or _first_words(point.suggestion)
+        label += f" (\u201c{quoted}\u201d)" if quoted else f" (#{point.pk})"
+    return label
 
 
 @dataclass(frozen=True)
@@ -98,7 +140,25 @@ class LetterFindings:
     key: str = ""
 
     def all(self) -> list[quality.Finding]:
-        return self.subject + self.body + [p.finding for p in self.points]
+        """The findings counted for approval: subject, body, and the points' counted ones."""
+        return self.subject + self.body + [p.finding for p in self.points if p.counted]
+
+    def by_point(self) -> dict:
+        """{point pk: {"observation": [Finding], "suggestion": [Finding]}}: each point's findings,
+        exactly those the decision form's live check (``feedback:point_check``) shows for it."""
+        out: dict = {}
+        for p in self.points:
+            out.setdefault(p.point.pk, {"observation": [], "suggestion": []})[p.field].append(p.finding)
+        return out
+
+    @property
+    def points_blocking(self) -> int:
+        """Blocking findings in the decider's points: the count the decision form showed."""
+        return sum(1 for p in self.points if p.finding.blocking)
+
+    @property
+    def points_advisory(self) -> int:
+        return sum(1 for p in self.points if not p.finding.blocking)
 
     @property
     def blocking(self) -> list[quality.Finding]:
@@ -130,7 +190,15 @@ class LetterFindings:
         """Every finding with where it is, blocking ones first: subject, letter, or a point."""
         rows = [{"where": "Subject", "finding": f} for f in self.subject]
         rows += [{"where": "Letter", "finding": f} for f in self.body]
-        rows += [{"where": f"Point on {p.point.criterion}", "finding": p.finding} for p in self.points]
+        criteria = [point.criterion for point in {p.point: None for p in self.points}]
+        rows += [
+            {
+                "where": point_label(p.point, shared=criteria.count(p.point.criterion) > 1),
+                "finding": p.finding,
+                "in_point": not p.counted,
+            }
+            for p in self.points
+        ]
         for row in rows:
             row["label"] = CATEGORY_LABELS.get(row["finding"].category, row["finding"].category)
             row["advisory"] = not row["finding"].blocking
@@ -166,7 +234,7 @@ class LetterChecker:
     def key(self, letter: LetterInput) -> str:
         """A hash (64 hex digits) of the letter's content and of this checker's fingerprint."""
         digest = hashlib.sha256()
-        parts = [KEY_VERSION, self.fingerprint, letter.subject, letter.body]
+        parts = [KEY_VERSION, self.fingerprint, letter.subject, letter.body, letter.check_language or ""]
         parts += [letter.addressee.name, letter.addressee.preferred_name]
         for point in letter.points:
             parts += [str(point.pk), point.observation, point.suggestion]
@@ -176,37 +244,58 @@ class LetterChecker:
         return digest.hexdigest()
 
     def check(self, letters: Sequence[LetterInput]) -> list[LetterFindings]:
-        """The findings of each letter, in order; subjects and bodies go through the check together."""
-        texts, addressees = [], []
-        for letter in letters:
-            texts += [letter.subject, letter.body]
-            addressees += [letter.addressee, letter.addressee]
-        found = self.checker.check_texts(texts, addressees=addressees)
-        out = []
+        """The findings of each letter, in order; subjects and bodies go through the check together,
+        one batch per language the letters are written in (``LetterInput.language``)."""
+        found: dict[int, tuple[list, list]] = {}
+        by_language: dict[str | None, list[int]] = {}
         for i, letter in enumerate(letters):
-            out.append(
-                LetterFindings(
-                    subject=found[2 * i],
-                    body=found[2 * i + 1],
-                    points=self._point_findings(letter),
-                    key=self.key(letter),
-                )
+            by_language.setdefault(letter.check_language, []).append(i)
+        for language, indexes in by_language.items():
+            texts, addressees = [], []
+            for i in indexes:
+                texts += [letters[i].subject, letters[i].body]
+                addressees += [letters[i].addressee, letters[i].addressee]
+            results = self.checker.check_texts(texts, addressees=addressees, language=language)
+            for n, i in enumerate(indexes):
+                found[i] = (results[2 * n], results[2 * n + 1])
+        return [
+            LetterFindings(
+                subject=found[i][0],
+                body=found[i][1],
+                points=self._point_findings(letter),
+                key=self.key(letter),
             )
-        return out
+            for i, letter in enumerate(letters)
+        ]
 
     def _point_findings(self, letter: LetterInput) -> list[PointFinding]:
+        """Each point's findings from ``Checker.check_points`` with the candidate as addressee: the
+        one function, with the same arguments, that the decision form's live check calls
+        (``feedback.quality.views.point_check``), so a point has the same findings in both places.
+        Points with neither an observation nor a suggestion are skipped there and here."""
+        points = [p for p in letter.points if (p.observation or "").strip() or (p.suggestion or "").strip()]
+        if not points:
+            return []
+        results = self.checker.check_points(
+            [(p.observation or "", p.suggestion or "") for p in points],
+            addressee=letter.addressee,
+            language=letter.check_language,
+        )
         found = []
-        names = letter.addressee.names
-        for point in letter.points:
-            result = quality.check_point(
-                point.observation, point.suggestion, extra_rules=self.rules, names=names
-            )
-            for finding in result.get("observation", []) + result.get("suggestion", []):
-                # Wording problems in a point show up in the letter body; here only a missing
-                # observation or suggestion counts.
-                if finding.category in POINT_CATEGORIES:
-                    found.append(PointFinding(point=point, finding=finding))
+        for point, result in zip(points, results, strict=True):
+            for name in ("observation", "suggestion"):
+                found += [PointFinding(point=point, finding=f, field=name) for f in result.get(name, [])]
         return found
+
+
+def check_language(code: str | None) -> str | None:
+    """A letter's language code ("de", "de-at", "en-gb") as the quality check names languages
+    ("de", "en"); None for none."""
+    return (code or "").split("-", 1)[0].lower() or None
+
+
+def _letter_language(letter: FeedbackLetter) -> str:
+    return letter_language(letter)
 
 
 def text_checker() -> LetterChecker:
@@ -232,6 +321,7 @@ def letter_input(
         points=_point_texts(points),
         addressee=Addressee.of(candidate),
         pk=letter.pk,
+        language=_letter_language(letter),
     )
 
 
@@ -292,9 +382,11 @@ def letters_inputs(letters: QuerySet[FeedbackLetter]) -> dict[int, LetterInput]:
             "decision_id",
             "application__candidate__name",
             "application__candidate__preferred_name",
+            "template__language",
         )
     )
     points = points_by_decision([row[3] for row in rows])
+    default_language = _default_language() if any(row[6] is None for row in rows) else ""
     return {
         pk: LetterInput(
             subject=subject,
@@ -302,9 +394,30 @@ def letters_inputs(letters: QuerySet[FeedbackLetter]) -> dict[int, LetterInput]:
             points=tuple(points.get(decision_id, ())),
             addressee=Addressee(name=name or "", preferred_name=preferred or ""),
             pk=pk,
+            language=language or default_language,
         )
-        for pk, subject, body, decision_id, name, preferred in rows
+        for pk, subject, body, decision_id, name, preferred, language in rows
     }
+
+
+def _default_language() -> str:
+    """The language of a letter without a template: the organisation's default template's."""
+    return template_language(default_template())
+
+
+def with_languages(inputs: dict[int, LetterInput]) -> dict[int, LetterInput]:
+    """``inputs`` with the letter's language filled in where it is missing (one query for those
+    letters' templates, one more if some have none), so every caller keys and checks a letter
+    in its language."""
+    missing = [pk for pk, letter in inputs.items() if not letter.language and pk is not None]
+    if not missing:
+        return inputs
+    found = dict(FeedbackLetter.objects.filter(pk__in=missing).values_list("pk", "template__language"))
+    default_language = _default_language() if any(found.get(pk) is None for pk in missing) else ""
+    out = dict(inputs)
+    for pk in missing:
+        out[pk] = replace(inputs[pk], language=found.get(pk) or default_language)
+    return out
 
 
 def letters_check_summaries(
@@ -321,6 +434,8 @@ def letters_check_summaries(
     letters = list(letters)
     if inputs is None:
         inputs = letters_inputs(FeedbackLetter.objects.filter(pk__in=[letter.pk for letter in letters]))
+    else:
+        inputs = with_languages(inputs)
     summaries: dict[int, CheckSummary] = {}
     stale: list[FeedbackLetter] = []
     for letter in letters:

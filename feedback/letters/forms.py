@@ -1,7 +1,9 @@
 """Forms of the HR letter pages. Validation of input only; the services decide."""
 
 from django import forms
+from django.conf import settings
 
+from core.languages import organisation_language
 from feedback.letters.services import send_time_problem
 from feedback.models import LetterTemplate
 
@@ -18,6 +20,9 @@ class LetterEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
         help_text='Plain text. A blank line starts a paragraph; lines starting with "- " make a list.',
     )
+    # The version of the text the editor was loaded with (services.letter_version): a save or an
+    # approval from a stale tab is refused instead of overwriting someone else's edit.
+    version = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def clean_body(self):
         body = self.cleaned_data["body"]
@@ -65,6 +70,7 @@ class LetterApproveForm(forms.Form):
     # form): what is on the screen is what gets approved. Not rendered here.
     subject = forms.CharField(max_length=300, required=False, widget=forms.HiddenInput)
     body = forms.CharField(max_length=20000, required=False, strip=False, widget=forms.HiddenInput)
+    version = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,11 +130,21 @@ class BulkApproveForm(forms.Form):
 
 
 class LetterTemplateForm(forms.ModelForm):
-    make_default = forms.BooleanField(label="Use this template for new letters", required=False)
+    language = forms.ChoiceField(
+        choices=lambda: list(settings.LANGUAGES),
+        initial=organisation_language,
+        # Left out (an older form, a script): the organisation's language.
+        required=False,
+        help_text="The language it is written in. A candidate's letter is drafted from a template of "
+        "their language, else from the default template of the organisation's language.",
+    )
+    make_default = forms.BooleanField(
+        label="Use this template for new letters in its language", required=False
+    )
 
     class Meta:
         model = LetterTemplate
-        fields = ["name", "subject", "body_text", "body_html"]
+        fields = ["name", "language", "subject", "body_text", "body_html"]
         labels = {"body_text": "Letter text", "body_html": "Email HTML layout"}
         widgets = {
             "body_text": forms.Textarea(attrs={"rows": 18}),
@@ -138,3 +154,7 @@ class LetterTemplateForm(forms.ModelForm):
             "body_text": "Drafts each letter. HR then edits the draft.",
             "body_html": "Lays out the edited letter for HTML mail. Must contain {letter}.",
         }
+
+    def clean_language(self):
+        # Not posted: the language it has (a new template: the organisation's).
+        return self.cleaned_data.get("language") or self.instance.language or organisation_language()

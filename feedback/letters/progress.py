@@ -17,7 +17,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
+from core.languages import long_date_with_weekday
 from feedback.models import FeedbackLetter
 from hiring.cooldowns import cooldown_end, cooldown_rule_date
 from hiring.models import Decision, Scorecard, Stage
@@ -55,7 +57,23 @@ def _join(names) -> str:
     names = list(names)
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    # Translators: the last two items of a list of stages ("phone screen and onsite").
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def _english() -> bool:
+    """Whether the active language is English, where stage names are made lower case and
+    turned into "… interviews"; other languages quote the name as HR wrote it."""
+    return (get_language() or "en").startswith("en")
+
+
+def _stage_words(name: str) -> str:
+    """A stage's name inside a sentence: lower-cased in English ("resume review"), else as
+    written and quoted as the language quotes ("„Telefoninterview“")."""
+    if _english():
+        return _lower_first(name)
+    # Translators: a stage's name quoted inside a sentence, e.g. „%(stage)s“ in German.
+    return pgettext("stage name in a sentence", "%(stage)s") % {"stage": " ".join(name.split())}
 
 
 def _interviews(stage: str, count: int) -> str:
@@ -79,30 +97,47 @@ def _at_stage(stage: str, completed: int, planned: int) -> str:
     when no interview of it was completed (never "0 of the 4").
     """
     if not completed:
-        return f"reached our {stage}"
+        # Translators: a verb phrase after "You …"; %(stage)s is the stage's name.
+        return gettext("reached our %(stage)s") % {"stage": stage}
     if planned <= 1:
-        return f"took part in our {stage}"
-    interviews = _interviews(stage, 2)
+        return gettext("took part in our %(stage)s") % {"stage": stage}
+    # English: "onsite interviews"; other languages: the quoted stage name, for the translation
+    # to place (e.g. "2 der 4 Gespräche der Runde „Vor Ort“").
+    values = {
+        "completed": completed,
+        "planned": planned,
+        "interviews": _interviews(stage, 2) if _english() else stage,
+    }
     if completed < planned:
-        return f"completed {completed} of the {planned} {interviews}"
+        return gettext("completed %(completed)s of the %(planned)s %(interviews)s") % values
     if planned == 2:
-        return f"completed both {interviews}"
-    return f"completed all {planned} {interviews}"
+        return gettext("completed both %(interviews)s") % values
+    return gettext("completed all %(planned)s %(interviews)s") % values
 
 
 def progress_sentence(progress: Progress) -> str:
     """The letter's progress sentence, e.g. "You made it through our resume review and phone
     screen and completed 2 of the 4 onsite interviews." (product step 5), with "further than
     N in 10 applicants" when ``progress.further_than`` is set."""
-    passed = [_lower_first(name) for name in progress.passed]
-    stage = _lower_first(progress.stage)
+    passed = [_stage_words(name) for name in progress.passed]
+    stage = _stage_words(progress.stage)
     at_stage = _at_stage(stage, min(progress.completed, progress.planned), progress.planned)
     if passed:
-        sentence = f"You made it through our {_join(passed)} and {at_stage}."
+        # Plural on the number of stages passed ("our stage X" / "our stages X and Y" elsewhere).
+        sentence = ngettext(
+            "You made it through our %(passed)s and %(at_stage)s.",
+            "You made it through our %(passed)s and %(at_stage)s.",
+            len(passed),
+        ) % {"passed": _join(passed), "at_stage": at_stage}
     else:
-        sentence = f"You {at_stage}."
+        sentence = gettext("You %(at_stage)s.") % {"at_stage": at_stage}
     if progress.further_than:
-        sentence += f" That is further than {progress.further_than} in 10 applicants for this role."
+        n = progress.further_than
+        sentence += " " + ngettext(
+            "That is further than %(n)s in 10 applicants for this role.",
+            "That is further than %(n)s in 10 applicants for this role.",
+            n,
+        ) % {"n": n}
     return sentence
 
 
@@ -208,5 +243,6 @@ def promised_reapply_dates(*, decision_ids) -> dict[int, dt.date]:
 
 
 def human_date(day: dt.date) -> str:
-    """'Monday 3 August 2026' (English, like the rest of the letter)."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    """The letter's reapply date with its weekday, in the active language (the letter's):
+    'Monday 3 August 2026', 'Montag, 3. August 2026' (``core.languages.long_date_with_weekday``)."""
+    return long_date_with_weekday(day)

@@ -18,6 +18,7 @@ from core.audit import audit_for
 from core.roles import is_hr
 from feedback.models import FeedbackLetter, LetterTemplate, ReapplyReminder
 from outbox.models import DeliveryStatus
+from outbox.reports import BOUNCED
 
 Status = FeedbackLetter.Status
 # Letters HR still has to act on or watch: not yet sent.
@@ -291,3 +292,12 @@ def letter_template_for_user(*, user, pk: int) -> LetterTemplate:
     if template is None:
         raise Http404
     return template
+
+
+def letters_bounced():
+    """Failed letters whose message bounced (a provider's report: ``outbox.reports.BOUNCED``), by deadline."""
+    return (
+        FeedbackLetter.objects.filter(status=FeedbackLetter.Status.FAILED, last_error=BOUNCED)
+        .select_related("application__candidate", "application__job")
+        .order_by("deadline", "pk")
+    )

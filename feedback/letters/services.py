@@ -13,15 +13,18 @@ lives in ``feedback.letters.findings``.
 """
 
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Case, DateField, F, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from core.audit import audit_matching, audit_record
+from core.audit import audit_for, audit_matching, audit_record
 from core.dates import business_deadline, next_business_morning
 from core.text import one_line
 from feedback import placeholders
@@ -34,6 +37,12 @@ from feedback.letters.findings import (
     points_by_decision,
     store_findings,
     text_checker,
+)
+from feedback.letters.languages import (  # noqa: F401 - re-exported: callers use services.*
+    default_template,
+    letter_language,
+    template_for_language,
+    template_language,
 )
 from feedback.letters.progress import application_progress, human_date, reapply_day, reapply_on
 from feedback.letters.selectors import can_review_letters
@@ -50,17 +59,88 @@ class LetterStateError(Exception):
 
 class LetterFindingsError(Exception):
     """Approval refused: the quality check found problems that block approval and no override
-    reason was given. ``saved_edits``: the text on HR's screen was saved before the check."""
+    reason (or no real one, ``override_reason_problem``) was given. ``saved_edits``: the text on
+    HR's screen was saved before the check; ``reason_problem``: why the reason given is not one."""
 
-    def __init__(self, findings: LetterFindings, *, saved_edits: bool = False):
+    def __init__(self, findings: LetterFindings, *, saved_edits: bool = False, reason_problem: str = ""):
         self.findings = findings
         self.saved_edits = saved_edits
+        self.reason_problem = reason_problem
         count = len(findings.blocking)
         saved = "Your edits were saved, but the letter was not approved. " if saved_edits else ""
-        super().__init__(
-            f"{saved}The quality check found {count} problem{'s' if count != 1 else ''}. "
+        advice = reason_problem or (
             "Fix the letter, or approve it with a written reason for overriding the check."
         )
+        found = f"The quality check found {count} problem{'s' if count != 1 else ''}."
+        super().__init__(f"{saved}{found} {advice}")
+
+
+class LetterConflictError(LetterStateError):
+    """The letter's text changed since HR opened it (another tab or another HR user saved it):
+    nothing was saved or approved. ``by`` / ``at``: who last changed it and when (may be None)."""
+
+    def __init__(self, *, by_name: str, at: dt.datetime | None):
+        self.by_name = by_name
+        self.at = at
+        when = f" at {timezone.localtime(at):%H:%M on %d %B}" if at else ""
+        super().__init__(
+            f"This letter was changed by {by_name}{when} since you opened it; nothing was saved or "
+            "approved. Your text is below: copy what you need, then reload to see theirs."
+        )
+
+
+# An override reason must say something: "x" or "ok" is not a reason (brief 4 of the review).
+OVERRIDE_REASON_MIN_CHARS = 15
+OVERRIDE_REASON_MIN_WORDS = 3
+_REASON_WORD = re.compile(r"[^\W_]{2,}")
+
+
+def override_reason_problem(reason: str) -> str:
+    """Why ``reason`` is not a real reason for approving despite blocking findings, or "" if it is.
+
+    The one rule for the editor, the API and the service: at least ``OVERRIDE_REASON_MIN_CHARS``
+    (15) characters once stripped and ``OVERRIDE_REASON_MIN_WORDS`` (3) words of two or more
+    letters or digits. An empty reason is a problem too (the caller decides whether one is needed).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        return "Write why the letter may go despite the check's findings (it is kept in the audit trail)."
+    words = len(_REASON_WORD.findall(reason))
+    if len(reason) < OVERRIDE_REASON_MIN_CHARS or words < OVERRIDE_REASON_MIN_WORDS:
+        return (
+            f"Write a real reason for overriding the check: at least {OVERRIDE_REASON_MIN_WORDS} words and "
+            f"{OVERRIDE_REASON_MIN_CHARS} characters, e.g. \u201cThe candidate asked for this wording.\u201d"
+        )
+    return ""
+
+
+def letter_version(subject: str, body: str) -> str:
+    """The version of a letter's text HR loaded in the editor: 16 hex digits of a hash of the
+    subject and body as stored. The editor posts it back; ``letter_edit`` and ``letter_approve``
+    refuse (``LetterConflictError``) when the stored text no longer has it."""
+    digest = hashlib.sha256()
+    for part in (subject or "", body or ""):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()[:16]
+
+
+def _refuse_if_changed(current: FeedbackLetter, expected_version: str | None) -> None:
+    """Raise ``LetterConflictError`` if ``expected_version`` is given and the stored text differs."""
+    if expected_version is None or letter_version(current.subject, current.body) == expected_version:
+        return
+    last = (
+        audit_for(current)
+        .filter(verb__in=("letter.edited", "letter.drafted"))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is None or last.actor is None:
+        by_name, at = "someone else", current.updated_at
+    else:
+        by_name = one_line(last.actor.get_full_name()) or last.actor.get_username()
+        at = last.created_at
+    raise LetterConflictError(by_name=by_name, at=at)
 
 
 # --- Drafting ---------------------------------------------------------------
@@ -93,11 +173,13 @@ def points_text(points: Iterable[FeedbackPoint]) -> str:
     for point in ordered:
         groups.setdefault(point.criterion_id, []).append(point)
     blocks = []
+    # The labels in the active language (the letter's); the points as the decider wrote them.
+    saw, stronger = gettext("What we saw:"), gettext("What would have been stronger:")
     for group in groups.values():
         lines = [one_line(group[0].criterion.name)]
         for point in group:
-            lines.append(f"- What we saw: {one_line(point.observation)}")
-            lines.append(f"  What would have been stronger: {one_line(point.suggestion)}")
+            lines.append(f"- {saw} {one_line(point.observation)}")
+            lines.append(f"  {stronger} {one_line(point.suggestion)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -108,7 +190,9 @@ def decider_name(decision: Decision) -> str:
 
 
 def letter_values(*, decision: Decision) -> dict:
-    """Values of the placeholders of the subject and text templates."""
+    """Values of the placeholders of the subject and text templates, in the active language
+    (``letter_draft`` activates the template's): the progress sentence, the points' labels and
+    the reapply date; the decider's points stay as written."""
     application = decision.application
     job = application.job
     candidate = application.candidate
@@ -127,10 +211,6 @@ def letter_values(*, decision: Decision) -> dict:
         "org_name": settings.CANDOR_ORG_NAME,
         "hr_email": settings.CANDOR_HR_EMAIL,
     }
-
-
-def default_template() -> LetterTemplate | None:
-    return LetterTemplate.objects.filter(is_default=True).first() or LetterTemplate.objects.first()
 
 
 def _render_draft(template: LetterTemplate | None, values: dict) -> tuple[str, str]:
@@ -154,8 +234,10 @@ def letter_draft(*, decision: Decision) -> FeedbackLetter:
         return existing
     if decision.outcome != Decision.Outcome.NO_HIRE:
         raise LetterStateError("Only a no-hire decision drafts a feedback letter.")
-    template = default_template()
-    subject, body = _render_draft(template, letter_values(decision=decision))
+    # In the candidate's language when a template of it exists, else the organisation's.
+    template = template_for_language(decision.application.candidate.language)
+    with translation.override(template_language(template)):
+        subject, body = _render_draft(template, letter_values(decision=decision))
     letter = FeedbackLetter(
         decision=decision,
         application=decision.application,
@@ -212,14 +294,20 @@ def _refuse_unless_editable(letter: FeedbackLetter, action: str) -> None:
 
 
 @transaction.atomic
-def letter_edit(*, letter: FeedbackLetter, by, subject: str, body: str) -> FeedbackLetter:
+def letter_edit(
+    *, letter: FeedbackLetter, by, subject: str, body: str, expected_version: str | None = None
+) -> FeedbackLetter:
     """Save HR's edits; the letter is then in review.
 
-    Raises PermissionDenied unless ``by`` is HR, LetterStateError unless the letter is editable.
+    ``expected_version``: ``letter_version`` of the text HR's editor was loaded with (None: not
+    checked, for callers without an editor). Raises PermissionDenied unless ``by`` is HR,
+    LetterStateError unless the letter is editable, LetterConflictError (a LetterStateError,
+    nothing saved) when the stored text is no longer that version.
     """
     _require_reviewer(by, "edit letters")
     current = _locked(letter)
     _refuse_unless_editable(current, "edited")
+    _refuse_if_changed(current, expected_version)
     before = current.status
     current.subject = one_line(subject)
     current.body = _body_text(body)
@@ -242,8 +330,12 @@ def _restate_reapply_date(
     """
     if drafted is None or drafted == fixed:
         return subject, body
-    old, new = human_date(drafted), human_date(fixed)
-    return subject.replace(old, new), body.replace(old, new)
+    # The date as each shipped language writes it (the letter is in one of them).
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            old, new = human_date(drafted), human_date(fixed)
+        subject, body = subject.replace(old, new), body.replace(old, new)
+    return subject, body
 
 
 # How far ahead HR may schedule a letter (calendar days). A letter scheduled further out would
@@ -284,6 +376,15 @@ def _body_text(body: str) -> str:
     return body.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def stored_text(subject: str, body: str) -> tuple[str, str]:
+    """The (subject, body) as ``letter_edit`` would store them: one line; Unix line ends, stripped.
+
+    The editor checks and highlights typed text in this form, so the offsets of findings (and a
+    paragraph's language: a browser posts line ends as CR LF) are those of the text saved.
+    """
+    return one_line(subject or ""), _body_text(body or "")
+
+
 def letter_approve(
     *,
     letter: FeedbackLetter,
@@ -292,8 +393,14 @@ def letter_approve(
     override_reason: str = "",
     subject: str | None = None,
     body: str | None = None,
+    expected_version: str | None = None,
 ) -> FeedbackLetter:
     """Approve and schedule a letter; blocked while blocking findings remain unless a reason is written.
+
+    ``expected_version``: ``letter_version`` of the text the editor was loaded with; when given
+    and the stored text changed since (another tab, another HR user), nothing is saved or
+    approved: LetterConflictError (a LetterStateError). The override reason must be a real one
+    (``override_reason_problem``), else LetterFindingsError with ``reason_problem`` set.
 
     ``subject`` / ``body``: the text on HR's screen, when the approval comes from the editor.
     If it differs from the saved text it is saved first (``letter_edit``: audited, the letter
@@ -312,25 +419,44 @@ def letter_approve(
     """
     _require_reviewer(by, "approve letters")
     saved_edits = False
+    if expected_version is not None:
+        with transaction.atomic():
+            _refuse_if_changed(_locked(letter), expected_version)
     if subject is not None or body is not None:
         stored = FeedbackLetter.objects.get(pk=letter.pk)
         new_subject = stored.subject if subject is None else one_line(subject)
         new_body = stored.body if body is None else _body_text(body)
         if (new_subject, new_body) != (stored.subject, stored.body):
-            letter = letter_edit(letter=letter, by=by, subject=new_subject, body=new_body)
+            letter = letter_edit(
+                letter=letter, by=by, subject=new_subject, body=new_body, expected_version=expected_version
+            )
             saved_edits = True
+    # After a save by this approval, the stored text is the one HR sees: check it is still that.
+    version = letter_version(new_subject, new_body) if saved_edits else expected_version
     return _letter_approve(
-        letter=letter, by=by, send_at=send_at, override_reason=override_reason, saved_edits=saved_edits
+        letter=letter,
+        by=by,
+        send_at=send_at,
+        override_reason=override_reason,
+        saved_edits=saved_edits,
+        expected_version=version,
     )
 
 
 @transaction.atomic
 def _letter_approve(
-    *, letter: FeedbackLetter, by, send_at: dt.datetime | None, override_reason: str, saved_edits: bool
+    *,
+    letter: FeedbackLetter,
+    by,
+    send_at: dt.datetime | None,
+    override_reason: str,
+    saved_edits: bool,
+    expected_version: str | None = None,
 ) -> FeedbackLetter:
     now = timezone.now()
     current = _locked(letter)
     _refuse_unless_editable(current, "approved")
+    _refuse_if_changed(current, expected_version)
     due = _send_time(send_at, now)
     fixed = reapply_on(decision=current.decision)
     current.subject, current.body = _restate_reapply_date(
@@ -341,8 +467,8 @@ def _letter_approve(
     # Always checked afresh here: the stored result only spares the queue and bulk approval.
     findings = letter_findings(letter=current)
     blocking = findings.blocking
-    if blocking and not reason:
-        raise LetterFindingsError(findings, saved_edits=saved_edits)
+    if blocking and (problem := override_reason_problem(reason)):
+        raise LetterFindingsError(findings, saved_edits=saved_edits, reason_problem=problem if reason else "")
     store_findings(current, findings)
     current.status = FeedbackLetter.Status.SCHEDULED
     current.send_after = due
@@ -631,8 +757,18 @@ def letter_template_save(*, template: LetterTemplate, by, make_default: bool = F
     created = template.pk is None
     template.updated_by = by
     if make_default:
-        LetterTemplate.objects.exclude(pk=template.pk).filter(is_default=True).update(is_default=False)
+        # One default per language.
+        LetterTemplate.objects.exclude(pk=template.pk).filter(
+            is_default=True, language=template.language
+        ).update(is_default=False)
         template.is_default = True
+    elif template.is_default and (
+        LetterTemplate.objects.exclude(pk=template.pk)
+        .filter(is_default=True, language=template.language)
+        .exists()
+    ):
+        # Moved to a language that has its own default: it stops being a default.
+        template.is_default = False
     template.full_clean()
     template.save()
     audit_record(
@@ -642,3 +778,37 @@ def letter_template_save(*, template: LetterTemplate, by, make_default: bool = F
         data={"default": template.is_default},
     )
     return template
+
+
+# --- A decision withdrawn (hiring.hooks, issue #17) --------------------------------------------
+
+
+@transaction.atomic
+def letter_cancel_on_decision_withdrawn(*, decision: Decision, by) -> None:
+    """hiring's decision-withdrawn handler (``hiring.hooks``, registered in ``FeedbackConfig.ready()``).
+
+    The letter a withdrawn no-hire drafted is cancelled (``status`` cancelled, audited
+    ``letter.cancelled`` with ``{"why": "decision withdrawn"}``) while it is a draft or in review.
+    Once approved (scheduled, sending, sent, failed, unknown) the candidate has been promised it:
+    ``hiring.hooks.WithdrawRefused`` says so, and the withdrawal rolls back. No letter (advance,
+    hire) or one cancelled already: nothing to do. Runs inside the withdrawal's transaction.
+    """
+    from hiring.hooks import WithdrawRefused
+
+    letter = FeedbackLetter.objects.select_for_update(of=("self",)).filter(decision_id=decision.pk).first()
+    if letter is None or letter.status == FeedbackLetter.Status.CANCELLED:
+        return
+    if letter.status not in FeedbackLetter.EDITABLE:
+        raise WithdrawRefused(
+            f"Its feedback letter is {letter.get_status_display().lower()}: a decision can be withdrawn "
+            "only before its letter is approved."
+            + (
+                " Cancel the scheduled letter first."
+                if letter.status == FeedbackLetter.Status.SCHEDULED
+                else ""
+            )
+        )
+    FeedbackLetter.objects.filter(pk=letter.pk).update(
+        status=FeedbackLetter.Status.CANCELLED, send_after=None, updated_at=timezone.now()
+    )
+    audit_record(actor=by, verb="letter.cancelled", target=letter, data={"why": "decision withdrawn"})

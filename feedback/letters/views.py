@@ -13,6 +13,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.dates import next_business_morning
+from core.masking import mask_candidate_links
 from core.permissions import hr_required
 from feedback import placeholders
 from feedback.letters import selectors
@@ -44,7 +45,22 @@ def letter_queue(request):
     letters = list(page)
     # The stored result where its key matches the letter's current content (read again here, so
     # a change by any path is seen); the others are checked now, in one batch, and stored.
-    summaries, _inputs = letters_check_summaries(letters=letters, check=text_checker())
+    check = text_checker()
+    summaries, inputs = letters_check_summaries(letters=letters, check=check)
+    # The findings column shows how sure the check is of each finding: the letters with findings
+    # are read again here from the content just loaded (no query; the stored result keeps counts).
+    flagged = [
+        letter
+        for letter in letters
+        if (summary := summaries.get(letter.pk))
+        and (summary.blocking or summary.advisory)
+        and letter.pk in inputs
+    ]
+    for letter in letters:
+        letter.check_listing = []
+    if flagged:
+        for letter, found in zip(flagged, check.check([inputs[x.pk] for x in flagged]), strict=True):
+            letter.check_listing = [row for row in found.listing() if not row.get("in_point")]
     rows = [(letter, summaries.get(letter.pk)) for letter in letters]
     now = timezone.now()
     for letter in letters:
@@ -109,22 +125,58 @@ def _lint_url(letter) -> str:
     return reverse("feedback:letter_lint", args=[letter.pk])
 
 
+APPROVAL_FLASH = "letter-approval-refused"
+
+
+def _flash_refused_approval(request, letter, form, problem: str) -> None:
+    """Keep what HR chose in the approval form (and why the reason was refused) across the
+    redirect after a refused approval (Post/Redirect/Get), for the editor's next GET."""
+    request.session[APPROVAL_FLASH] = {
+        "letter": letter.pk,
+        "when": form.cleaned_data.get("when") or "default",
+        "send_at": (request.POST.get("send_at") or "")[:40],
+        "override_reason": (form.cleaned_data.get("override_reason") or "")[:2000],
+        "error": problem,
+    }
+
+
+def _approve_form_after_refusal(request, letter):
+    """The approval form as HR left it before a refused approval (once), else None."""
+    flash = request.session.get(APPROVAL_FLASH)
+    if not isinstance(flash, dict) or flash.get("letter") != letter.pk:
+        return None
+    del request.session[APPROVAL_FLASH]
+    form = LetterApproveForm(initial={k: flash.get(k, "") for k in ("when", "send_at", "override_reason")})
+    if flash.get("error"):
+        form.cleaned_data = {}
+        form.add_error("override_reason", str(flash["error"]))
+    return form
+
+
 def _editor(request, letter, *, edit_form=None, approve_form=None, status=200):
-    """The letter's page. With a bound ``edit_form`` (a refused save or approval), the check and
-    the editor show the text HR typed, so nothing on the screen is lost."""
+    """The letter's page. With a bound ``edit_form`` (a refused save), the check and the editor
+    show the text HR typed, so nothing on the screen is lost. The check and the highlights read
+    the text as it would be stored (``stored_text``), so the highlighted spans are its findings'."""
     subject, body = letter.subject, letter.body
     if edit_form is not None and edit_form.is_bound:
-        subject = (edit_form.data.get("subject") or "")[:300]
-        body = (edit_form.data.get("body") or "")[:20000]
+        subject, body = letter_services.stored_text(
+            (edit_form.data.get("subject") or "")[:300], (edit_form.data.get("body") or "")[:20000]
+        )
     findings = letter_findings(letter=letter, subject=subject, body=body)
-    message = build_letter_message(letter)
+    # Staff never see a working candidate link: inert placeholders (links.PREVIEW_TOKEN).
+    message = build_letter_message(letter, preview=True)
     context = {
         "letter": letter,
         "edit_form": edit_form
         or LetterEditForm(
-            initial={"subject": letter.subject, "body": letter.body}, lint_url=_lint_url(letter)
+            initial={
+                "subject": letter.subject,
+                "body": letter.body,
+                "version": letter_services.letter_version(letter.subject, letter.body),
+            },
+            lint_url=_lint_url(letter),
         ),
-        "approve_form": approve_form or LetterApproveForm(),
+        "approve_form": approve_form or _approve_form_after_refusal(request, letter) or LetterApproveForm(),
         "findings": findings,
         "live": subject != letter.subject or body != letter.body,
         "subject_html": quality.highlight(subject, findings.subject),
@@ -155,7 +207,13 @@ def letter_edit(request, pk):
             by=request.user,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
+            expected_version=form.cleaned_data["version"] or None,
         )
+    except letter_services.LetterConflictError as exc:
+        # Saved by someone else since this page was loaded: nothing saved, HR's text kept on screen.
+        messages.error(request, str(exc))
+        letter = selectors.letter_for_user(user=request.user, pk=pk)
+        return _editor(request, letter, edit_form=form, status=409)
     except letter_services.LetterStateError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:  # the model's own limits, next to the field
@@ -171,8 +229,9 @@ def letter_edit(request, pk):
 def letter_lint(request, pk):
     """The findings of the text being typed (not saved): a partial for htmx."""
     letter = selectors.letter_for_user(user=request.user, pk=pk)
-    subject = request.POST.get("subject", "")[:300]
-    body = request.POST.get("body", "")[:20000]
+    subject, body = letter_services.stored_text(
+        request.POST.get("subject", "")[:300], request.POST.get("body", "")[:20000]
+    )
     findings = letter_findings(letter=letter, subject=subject, body=body)
     html = render_to_string(
         "feedback/letters/_findings.html",
@@ -194,10 +253,12 @@ def letter_lint(request, pk):
 def letter_preview(request, pk):
     """The HTML part of the email, exactly as sent (or as it would be sent now)."""
     letter = selectors.letter_for_user(user=request.user, pk=pk)
+    # Staff never see a working candidate link (core.masking): the sent HTML with its tokens
+    # masked, or a preview whose links carry an inert placeholder (links.PREVIEW_TOKEN).
     if letter.status == FeedbackLetter.Status.SENT and letter.sent_html:
-        html = letter.sent_html
+        html = mask_candidate_links(letter.sent_html)
     else:
-        message = build_letter_message(letter)
+        message = build_letter_message(letter, preview=True)
         html = message.alternatives[0][0]
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = PREVIEW_CSP
@@ -209,7 +270,12 @@ def letter_preview(request, pk):
 @require_POST
 def letter_approve(request, pk):
     """Approve what is on the screen: the editor's subject and text come with the approval (one
-    form); if they differ from the saved ones they are saved first (audited), then checked."""
+    form); if they differ from the saved ones they are saved first (audited), then checked.
+
+    Refused because of the check's findings: redirected (Post/Redirect/Get) to the editor, the
+    reason at the top and next to the override field (the edits are saved). Refused because the
+    letter changed since the page was loaded (``version``): the page again (409) with HR's text,
+    nothing saved."""
     letter = selectors.letter_for_user(user=request.user, pk=pk)
     form = LetterApproveForm(request.POST)
     on_screen = "subject" in request.POST or "body" in request.POST
@@ -224,11 +290,16 @@ def letter_approve(request, pk):
             override_reason=form.cleaned_data["override_reason"],
             subject=form.cleaned_data["subject"] if "subject" in request.POST else None,
             body=form.cleaned_data["body"] if "body" in request.POST else None,
+            expected_version=form.cleaned_data["version"] or None,
         )
-    except letter_services.LetterFindingsError as exc:
-        form.add_error("override_reason", str(exc))
+    except letter_services.LetterConflictError as exc:
+        messages.error(request, str(exc))
         letter = selectors.letter_for_user(user=request.user, pk=pk)
-        return _editor(request, letter, approve_form=form, edit_form=edit_form, status=400)
+        return _editor(request, letter, approve_form=form, edit_form=edit_form, status=409)
+    except letter_services.LetterFindingsError as exc:
+        messages.error(request, str(exc))
+        _flash_refused_approval(request, letter, form, exc.reason_problem or str(exc))
+        return redirect(reverse("feedback:letter_edit", args=[letter.pk]))
     except letter_services.LetterStateError as exc:
         letter = selectors.letter_for_user(user=request.user, pk=pk)
         if letter.editable:

@@ -26,6 +26,8 @@ from django.utils import timezone
 from candidates.models import Candidate
 from candidates.views import SEARCH_KEY as CANDIDATE_SEARCH_KEY
 from core.audit import audit_record, audit_scrub
+from core.events import emit_event
+from core.masking import mask_candidate_links
 from core.models import AuditEvent
 from feedback.models import (
     CandidateRating,
@@ -110,7 +112,8 @@ def candidate_export(*, candidate: Candidate, by=None) -> dict:
         return {
             "status": letter.status,
             "subject": letter.sent_subject or letter.subject,
-            "text": letter.sent_text or letter.body,
+            # Staff download this export: no working candidate link in it (core.masking).
+            "text": mask_candidate_links(letter.sent_text or letter.body),
             "sent_at": _iso(letter.sent_at),
             "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
             "requests": [
@@ -277,7 +280,8 @@ def _related_targets(candidate: Candidate) -> dict[str, list[int]]:
         Scorecard: Scorecard.objects.filter(interview__application__candidate=candidate).values_list(
             "pk", flat=True
         ),
-        Decision: Decision.objects.filter(application__candidate=candidate).values_list("pk", flat=True),
+        # all_objects: a withdrawn decision's audit rows (its reason) are about the candidate too.
+        Decision: Decision.all_objects.filter(application__candidate=candidate).values_list("pk", flat=True),
         FeedbackLetter: FeedbackLetter.objects.filter(application__candidate=candidate).values_list(
             "pk", flat=True
         ),
@@ -422,6 +426,10 @@ def candidate_erase(*, candidate: Candidate, by, reason: str = "") -> Candidate:
     candidate.erased_at = candidate.erased_at or now
     candidate.save()
     audit_record(actor=by, verb="candidate.erased", target=candidate, reason=reason, data=counts)
+    # Events out (core/events.py; docs/events.md): the id and the time, nothing erased.
+    emit_event(
+        "candidate.erased", {"candidate_id": candidate.pk, "erased_at": candidate.erased_at.isoformat()}
+    )
     return candidate
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from candidates.models import Candidate
 from core.audit import audit_record
 from core.dates import business_deadline
+from core.events import emit_event
 from feedback.letters.selectors import CLOSED_TO_CANDIDATE, letter_closed_to_candidate
 from feedback.models import FeedbackLetter, FeedbackRequest
 from feedback.quality import check as quality
@@ -122,7 +123,22 @@ def request_create(*, letter: FeedbackLetter, question: str) -> FeedbackRequest:
     request.save()
     candidate_touch(candidate, now)
     audit_record(actor=None, verb="request.created", target=request)
+    # Events out (core/events.py; docs/events.md): ids and states only, no question text.
+    emit_event("request.created", _request_event(request))
     return request
+
+
+def _request_event(request: FeedbackRequest) -> dict:
+    """The payload of ``request.created`` / ``request.answered`` events: ids, state and times only."""
+    return {
+        "request_id": request.pk,
+        "letter_public_id": str(request.letter.public_id),
+        "application_id": request.letter.application_id,
+        "status": request.status,
+        "asked_at": request.asked_at.isoformat() if request.asked_at else None,
+        "answered_at": request.answered_at.isoformat() if request.answered_at else None,
+        "deadline": request.deadline.isoformat() if request.deadline else None,
+    }
 
 
 def _locked_request(request: FeedbackRequest) -> FeedbackRequest:
@@ -165,6 +181,7 @@ def request_answer(*, request: FeedbackRequest, by, answer: str) -> FeedbackRequ
     request.full_clean()
     request.save()
     audit_record(actor=by, verb="request.answered", target=request)
+    emit_event("request.answered", _request_event(request))
     return request
 
 

@@ -24,6 +24,21 @@ from feedback.requests.selectors import (
     requests_routed_to,
 )
 from feedback.requests.services import ANSWER_MAX_LENGTH, QualityCheckFailed, RequestStateError
+from hiring.models import Interview
+
+
+def _own_interviews(user, application_ids) -> dict[int, list]:
+    """{application id: [the user's own interviews of it, with their stage]}, in one query."""
+    if not application_ids:
+        return {}
+    found: dict[int, list] = {}
+    for interview in (
+        Interview.objects.filter(application_id__in=application_ids, interviewer=user)
+        .select_related("stage")
+        .order_by("stage__position", "id")
+    ):
+        found.setdefault(interview.application_id, []).append(interview)
+    return found
 
 
 @login_required
@@ -31,7 +46,12 @@ from feedback.requests.services import ANSWER_MAX_LENGTH, QualityCheckFailed, Re
 @require_GET
 def mine(request):
     """The requests routed to me: open first, by deadline."""
-    items = requests_routed_to(request.user).order_by("deadline", "id")
+    items = list(requests_routed_to(request.user).order_by("deadline", "id"))
+    # Each question names the candidate and links to the application and to my own scorecard(s)
+    # of it (issue #17): my interviews of those applications, in one query.
+    own = _own_interviews(request.user, {r.letter.application_id for r in items})
+    for item in items:
+        item.own_interviews = own.get(item.letter.application_id, [])
     open_items = [r for r in items if r.status == FeedbackRequest.Status.OPEN]
     other_items = [r for r in items if r.status != FeedbackRequest.Status.OPEN]
     return render(
@@ -46,6 +66,9 @@ def mine(request):
 @require_http_methods(["GET", "POST"])
 def answer(request, pk):
     item = request_to_answer(request.user, pk)
+    item.own_interviews = _own_interviews(request.user, {item.letter.application_id}).get(
+        item.letter.application_id, []
+    )
     can_answer = can_answer_request(request.user, item) and item.status in ANSWERABLE
     form = AnswerForm(request.POST or None, initial={"answer": item.answer})
     _live_check(form)

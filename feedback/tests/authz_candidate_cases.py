@@ -54,6 +54,14 @@ CASES = {
     "candidate:ask": Case(url=_candidate_url("ask"), expect=everyone(NOT_ALLOWED)),
     "candidate:rate": Case(url=_candidate_url("rate"), expect=everyone(NOT_ALLOWED)),
     "candidate:calendar": Case(url=_candidate_url("calendar"), expect=everyone(OK)),
+    # The page's language switch (Django's set_language): a POST sets the language cookie and
+    # goes back to the page named in "next"; it holds no personal data.
+    "candidate:language": Case(
+        url=lambda w: reverse("candidate:language"),
+        method="post",
+        data={"language": "de", "next": "/c/"},
+        expect=everyone(OK),
+    ),
     "candidate:unsubscribe": Case(url=_candidate_url("unsubscribe", "unsubscribe"), expect=everyone(OK)),
     "candidate:reapply": Case(url=_candidate_url("reapply", "reapply"), expect=everyone(OK)),
     # The decider answers; so may the job's hiring manager; HR reads it (and reviews below).

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from tests.support.authz import Case, hr_only, this_job_only
+from tests.support.authz import OK, Case, hr_only, this_job_only
 
 
 def _letter_url(name):
@@ -16,6 +16,7 @@ def _template_pk(w):
 
     template, _ = LetterTemplate.objects.get_or_create(
         is_default=True,
+        language="en-gb",  # one default per language (issue 16)
         defaults={
             "name": placeholders.DEFAULT_NAME,
             "subject": placeholders.DEFAULT_SUBJECT,
@@ -83,6 +84,11 @@ CASES = {
         url=lambda w: reverse("feedback:template_edit", args=[_template_pk(w)]), expect=hr_only()
     ),
     "feedback:insights": Case(url=lambda w: reverse("feedback:insights"), expect=hr_only()),
+    # The hiring manager's pipeline (issue #17): managers see their jobs, HR every open job.
+    "feedback:pipeline": Case(
+        url=lambda w: reverse("feedback:pipeline"),
+        expect={**hr_only(), "manager_this_job": OK, "manager_other_job": OK},
+    ),
     # The decision form's live check of feedback points: staff who may see the application.
     "feedback:point_check": Case(
         url=lambda w: reverse("feedback:point_check"),

@@ -42,7 +42,8 @@ PROMISE_SENTENCE = f"If you reapply, {placeholders.FRESH_PANEL_PROMISE}."
 # What the pages and emails said before, which the code does not keep.
 BROKEN_PROMISES = ("nobody who interviewed", "fresh panel", "may ask to be interviewed", "new panel")
 # Emails to staff, not to candidates.
-STAFF_KINDS = {"digest"}
+# Kinds that never reach a candidate: the late digest (staff) and webhook deliveries (receivers).
+STAFF_KINDS = {"digest", "webhook"}
 
 
 @pytest.fixture(autouse=True)

@@ -478,7 +478,10 @@ def test_chunk_reads_its_rows_in_one_query_whatever_its_size(
 ):
     from django.test.utils import CaptureQueriesContext
 
+    from events.delivery import webhooks_wanted
+
     settings.CANDOR_SEND_MARK_EVERY = mark_every
+    webhooks_wanted("letter.sent")  # warm: read once per CANDOR_WEBHOOK_WANTED_CACHE_SECONDS
     counts = []
     for n in (3, 12):
         pks = [letter.pk for letter in make_letters(n)]
@@ -669,3 +672,27 @@ def test_chunk_too_slow_for_its_lease_hands_the_rest_back_instead_of_racing_the_
         ("delivery_send_chunk_task", ("letter", pks[2:]))
     ]
     assert smtp_sink.raw_count == 2
+
+
+def test_the_hand_over_gate_is_held_only_while_a_handed_over_letter_is_unmarked(smtp_sink, monkeypatch):
+    """Issue 13: at most one message per worker between hand-over and marking. The gate is taken
+    as the end of DATA is written and given back once the row is marked sent, for a single send
+    and for each letter of a chunk."""
+    from outbox import handover
+
+    held_at_mark = []
+    real_mark = sending.rows_mark_sent
+
+    def mark(spec, rows):
+        if rows:
+            held_at_mark.append(handover.held())
+        return real_mark(spec, rows)
+
+    monkeypatch.setattr(sending, "rows_mark_sent", mark)
+    first, *chunk = make_letters(4)
+    assert delivery_send(kind="letter", pk=first.pk) == Outcome.SENT
+    assert not handover.held()
+    sending.deliveries_send_chunk(kind="letter", pks=[letter.pk for letter in chunk])
+    assert not handover.held()
+    assert held_at_mark == [True] * 4
+    assert smtp_sink.distinct_count == 4

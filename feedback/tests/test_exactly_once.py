@@ -172,7 +172,8 @@ def test_worker_killed_three_times_while_sending_1000_letters_sends_each_once(
 
     Counted by Message-ID (quality.md). A message whose SMTP transaction had
     completed at the instant of a kill, before its row was marked sent, is sent
-    again with the same Message-ID: at most one per pool process per kill.
+    again with the same Message-ID: at most one per kill, whatever the concurrency
+    (the pool processes share one hand-over gate, outbox/handover.py).
     """
     settings.CANDOR_SEND_LEASE_SECONDS = 5  # the sweep in this process leases with it too
     letters = make_letters(1000)
@@ -204,7 +205,7 @@ def test_worker_killed_three_times_while_sending_1000_letters_sends_each_once(
     assert set(smtp_sink.by_message_id) == message_ids(letters)
     duplicates = smtp_sink.duplicates()
     print(f"SMTP-level resends of the same Message-ID after {kills} kills: {duplicates}")
-    assert smtp_sink.raw_count - 1000 <= concurrency * kills
+    assert smtp_sink.raw_count - 1000 <= kills
 
 
 # 5 -------------------------------------------------------------------------
@@ -343,9 +344,7 @@ def test_retries_wait_in_the_broker_five_minutes_at_most(celery_worker_process, 
     assert deliveries_claim_due(kind="letter") == []
 
 
-def test_letters_and_reminders_due_months_ahead_are_rows_not_broker_messages(
-    transactional_db
-):
+def test_letters_and_reminders_due_months_ahead_are_rows_not_broker_messages(transactional_db):
     from django.conf import settings
 
     from tests.support.workers import redis_flush
@@ -484,8 +483,9 @@ def test_worker_killed_mid_send_its_letters_go_out_again_within_a_minute_none_lo
     assert held, "the kill landed while letters were being sent"
     assert statuses(letters) == {Status.SENT: FAULT_LETTERS}
     assert set(smtp_sink.by_message_id) == message_ids(letters)
-    # At most one message per killed pool process was handed over and not yet marked.
-    assert smtp_sink.raw_count - FAULT_LETTERS <= concurrency
+    # At most one message of the killed worker was handed over and not yet marked (one gate
+    # for its pool processes).
+    assert smtp_sink.raw_count - FAULT_LETTERS <= 1
     assert figures["all_arrived_after_s"] is not None and figures["all_arrived_after_s"] < RECOVERY_LIMIT
 
 

@@ -107,6 +107,7 @@ def test_the_decider_is_told_who_has_not_submitted_a_scorecard_with_both_options
     page = form_page(client, application, decider)
 
     assert "Chen Wu has not submitted a scorecard for this stage yet: decide anyway, or wait." in page
+    assert "You have not submitted your own scorecard for this stage yet" in page  # hers too
     assert ">Decide anyway</a>" in page
     assert reverse("hiring:application_detail", args=[application.pk]) in page.split("Decide anyway")[1][:400]
 

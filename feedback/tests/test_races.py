@@ -126,6 +126,6 @@ def test_a_reapplication_submitted_twice_at_once_makes_one_application_and_both_
     for client, response in zip(clients, responses, strict=True):
         # Redirected to the confirmation (or, when the other had already finished, shown it).
         assert response.status_code in (200, 302)
-        page = client.get(path) if response.status_code == 302 else response
+        page = client.get(response["Location"], follow=True) if response.status_code == 302 else response
         assert page.status_code == 200
         assert "have your application" in page.content.decode()

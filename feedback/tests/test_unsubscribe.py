@@ -33,7 +33,7 @@ ANSWER = (
     "sliding window with a token bucket and say how bursts at the boundary are handled."
 )
 SECOND_LETTER = (
-    "Dear Rosa,\n\nThank you for interviewing with us for the Platform role.\n\n"
+    "Dear candidate,\n\nThank you for interviewing with us for the Platform role.\n\n"
     "- When asked how you would roll out a schema change, you did not mention backfills.\n"
     "  Describing a backfill and how to verify it would have made the plan complete.\n"
 )

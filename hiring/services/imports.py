@@ -16,7 +16,8 @@ Files as spreadsheets save them (``decode`` and ``plan_import``):
   "Time Zone", "tz", "Full name", "Job title" ...). Other columns are listed as ignored.
 - Columns: name, email, job (required); preferred name, phone, time zone, language, consent.
   ``job`` is the job's number (its id, shown on the jobs page) or its title. ``language`` is a
-  code or name of ``settings.LANGUAGES`` (empty: ``settings.LANGUAGE_CODE``). ``time zone`` an
+  code, English name or own name of ``settings.CANDOR_CANDIDATE_LANGUAGES`` ("de", "German",
+  "Deutsch"; empty: the organisation's language, ``settings.CANDOR_DEFAULT_LANGUAGE``). ``time zone`` an
   IANA name, any letter case. ``consent`` is yes/no (``CONSENT_VALUES``): "yes" records, at the
   import, that the candidate agreed we keep their details and contact them about this and
   future roles (``Candidate.consent_given_at``); "no" or empty records nothing, and never
@@ -46,15 +47,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import get_language_info
 
 from candidates.emails import MAX_LENGTH as EMAIL_MAX_LENGTH
 from candidates.emails import normalise_email, tidy_email, validate_email_address
 from candidates.models import Candidate, default_language
 from candidates.services import candidate_consent_record, candidate_create
+from candidates.validators import candidate_languages, name_problem
 from core.audit import audit_record
 from hiring import predicates
 from hiring.cooldowns import Cooldown, active_cooldowns
@@ -99,7 +101,7 @@ COLUMNS = (
     Column("preferred_name", "Preferred name", ("known as", "nickname"), 200),
     Column("phone", "Phone", ("phone number", "telephone", "mobile", "tel"), 40),
     Column("time_zone", "Time zone", ("timezone", "tz"), 64),
-    Column("language", "Language", ("lang", "locale"), 64),
+    Column("language", "Language", ("lang", "locale", "preferred language", "language code"), 64),
     Column("consent", "Consent", ("consent given", "consented"), 10),
 )
 REQUIRED = tuple(c.key for c in COLUMNS if c.required)
@@ -342,6 +344,10 @@ def _bad_character(value: str, *, multiline: bool) -> str:
     return ""
 
 
+# The columns holding a person's name, checked with candidates.validators.name_problem.
+NAME_COLUMNS = frozenset({"name", "preferred_name"})
+
+
 def _cell_problems(values: list[str], header: list[str], index: dict[str, int]) -> list[str]:
     """The character and length problems of a row's cells, one message each (no cell content)."""
     used = {i: column for column in COLUMNS if (i := index.get(column.key)) is not None}
@@ -350,8 +356,15 @@ def _cell_problems(values: list[str], header: list[str], index: dict[str, int]) 
         column = used.get(i)
         name = header[i].strip() if i < len(header) and header[i].strip() else f"column {i + 1}"
         bad = _bad_character(value.strip(), multiline=column is None)
+        # A person's name: the one rule of every place that stores one (core.names).
+        odd = name_problem(value.strip()) if column is not None and column.key in NAME_COLUMNS else ""
         if bad:
             problems.append(f"the “{name}” cell contains {bad}")
+        elif odd:
+            problems.append(
+                f"the “{name}” cell contains {odd}: "
+                "names cannot contain control or invisible formatting characters"
+            )
         elif column is not None and len(value.strip()) > column.max_length:
             problems.append(f"the “{name}” cell is longer than {column.max_length} characters")
         elif len(value) > CELL_MAX_LENGTH:
@@ -378,15 +391,22 @@ _REGIONS = ("us", "gb", "au", "ca", "ie", "nz", "br", "pt", "at", "ch", "be", "m
 
 
 def _languages() -> dict[str, str]:
-    """Accepted language values (case-folded code, with ``_`` or ``-``, or English name) → code."""
+    """Accepted language values (case-folded code, with ``_`` or ``-``, English name or the
+    language's own name: "de", "German", "Deutsch") → code of ``candidate_languages()``."""
     languages = {}
-    for code, name in settings.LANGUAGES:
+    listed = candidate_languages()
+    for code, name in listed:
         languages.setdefault(str(name).casefold(), code)
-    for code, _name in settings.LANGUAGES:
+    for code, _name in listed:
+        try:
+            languages.setdefault(str(get_language_info(code)["name_local"]).casefold(), code)
+        except KeyError:
+            pass
+    for code, _name in listed:
         languages[code.casefold()] = code
         languages[code.casefold().replace("-", "_")] = code
     # A base or regional code of a listed language ("en", "en-us", "pt-br") means that language.
-    for code, _name in settings.LANGUAGES:
+    for code, _name in listed:
         base = code.casefold().split("-")[0]
         languages.setdefault(base, code)
         for region in (
@@ -624,8 +644,7 @@ def _row_problems(row: Row, job_ref: str, consent: str, seen, languages, time_zo
         row.language = languages[row.language.casefold()]
     else:
         errors.append(
-            f"“{row.language}” is not a language we offer (use a language code such as "
-            f"{settings.LANGUAGE_CODE})"
+            f"“{row.language}” is not a language we offer (use a language code such as {default_language()})"
         )
     if row.time_zone:
         if row.time_zone.casefold() in time_zones:

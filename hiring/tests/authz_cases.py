@@ -28,6 +28,12 @@ def _deciders(hr=403) -> dict:
     }
 
 
+def _fresh_interview(w):
+    from hiring.tests.factories import InterviewFactory
+
+    return InterviewFactory(application=w.application, stage=w.stage)
+
+
 def _criterion(w):
     return w.stage.criteria.first()
 
@@ -111,6 +117,20 @@ CASES = {
     "hiring:decision_point_row": Case(
         url=lambda w: reverse("hiring:decision_point_row", args=[w.application.pk]) + "?points-TOTAL_FORMS=1",
         expect=_deciders(hr=NOT_FOUND),
+    ),
+    # Fixing mistakes (issue #17): HR and the job's hiring manager change the panel.
+    "hiring:interview_reschedule": Case(
+        url=lambda w: reverse("hiring:interview_reschedule", args=[w.interview.pk]),
+        expect={**hr_only(), "manager_this_job": OK},
+    ),
+    "hiring:interview_unassign": Case(
+        # A fresh interview on the world's application for each role: a POST that succeeds removes it.
+        url=lambda w: reverse("hiring:interview_unassign", args=[_fresh_interview(w).pk]),
+        method="post",
+        expect={**hr_only(), "manager_this_job": OK},
+    ),
+    "hiring:decision_withdraw": Case(
+        url=lambda w: reverse("hiring:decision_withdraw", args=[w.decision.pk]), expect=hr_only()
     ),
     "hiring:import_upload": Case(url=lambda w: reverse("hiring:import_upload"), expect=hr_only()),
     "hiring:import_confirm": Case(

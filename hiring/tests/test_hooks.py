@@ -37,7 +37,10 @@ def _no_hire(application, interviewer) -> Decision:
 
 
 def test_feedback_registers_exactly_one_no_hire_handler():
-    assert hooks.no_hire_handlers() == (letter_draft_on_no_hire,)
+    """Feedback drafts the letter (once); the ATS integration settles its waiting rejection."""
+    from integrations.services import ats_rejection_on_no_hire
+
+    assert hooks.no_hire_handlers() == (letter_draft_on_no_hire, ats_rejection_on_no_hire)
 
 
 def test_registering_the_same_handler_again_does_not_run_it_twice(monkeypatch, application, interviewer):

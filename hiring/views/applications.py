@@ -55,12 +55,16 @@ def application_detail(request, pk):
     application = selectors.application_for(request.user, pk)
     user = request.user
     interviews = selectors.application_interviews(application)
-    decisions = selectors.application_decisions(application)
+    decisions, withdrawn_decisions = selectors.application_decisions_and_withdrawn(application)
     sees_others = predicates.can_see_others_scorecards(user, application, interviews=interviews)
     visible = {
         s.interview_id: s for s in selectors.scorecards_visible_to(user, application, sees_others=sees_others)
     }
     by_stage_decision = {d.stage_id: d for d in decisions}
+    # Decisions HR withdrew (recorded by mistake) stay visible on their stage, marked.
+    withdrawn_by_stage: dict[int, list] = {}
+    for withdrawn in withdrawn_decisions:
+        withdrawn_by_stage.setdefault(withdrawn.stage_id, []).append(withdrawn)
     current_position = application.current_stage.position if application.current_stage else -1
     timeline = []
     for stage in selectors.job_pipeline(application.job):
@@ -88,7 +92,13 @@ def application_detail(request, pk):
         else:
             state = ""
         timeline.append(
-            {"stage": stage, "interviews": stage_interviews, "decision": decision, "state": state}
+            {
+                "stage": stage,
+                "interviews": stage_interviews,
+                "decision": decision,
+                "state": state,
+                "withdrawn": withdrawn_by_stage.get(stage.pk, []),
+            }
         )
     can_decide = predicates.can_decide(user, application, interviews=interviews)
     decided_current = application.current_stage_id in by_stage_decision
@@ -110,5 +120,10 @@ def application_detail(request, pk):
             ],
             "hidden_scorecards": not sees_others,
             "can_assign": predicates.can_assign_interviewers(user),
+            "can_change_panel": application.is_open and predicates.can_change_interview(user, application),
+            "can_withdraw": predicates.can_withdraw_decision(user),
+            "latest_decision_id": max(decisions, key=lambda d: (d.decided_at, d.pk)).pk
+            if decisions
+            else None,
         },
     )

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.permissions import staff_required
@@ -45,6 +46,30 @@ def _missing_scorecards(application, stage, user) -> list[str]:
     return names
 
 
+def _own_scorecard_missing(application, stage, user) -> bool:
+    """Whether the decider interviewed at ``stage`` and has not submitted that scorecard yet (told
+    on the form; it does not ask for "decide anyway", which is about the others' scorecards)."""
+    for interview in selectors.application_interviews(application):
+        if stage is not None and interview.stage_id == stage.pk and interview.interviewer_id == user.pk:
+            card = getattr(interview, "scorecard", None)
+            if card is None or not card.locked:
+                return True
+    return False
+
+
+def _future_interviews(application, stage) -> int:
+    """How many interviews of ``stage`` are scheduled later than now (not happened yet)."""
+    now = timezone.now()
+    return sum(
+        1
+        for interview in selectors.application_interviews(application)
+        if stage is not None
+        and interview.stage_id == stage.pk
+        and interview.scheduled_at is not None
+        and interview.scheduled_at > now
+    )
+
+
 def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -59,8 +84,10 @@ def decision_create(request, pk):
     stage = application.current_stage
     criteria = selectors.decision_criteria(application)
     can_advance = selectors.next_stage(application) is not None
+    missing = _missing_scorecards(application, stage, request.user)
+    missing_names = _names(missing) if missing else ""
     if request.method == "POST":
-        form = DecisionForm(request.POST, can_advance=can_advance)
+        form = DecisionForm(request.POST, can_advance=can_advance, missing_names=missing_names)
         formset = PointFormSet(request.POST, prefix="points", form_kwargs={"criteria": criteria})
         if form.is_valid() and formset.is_valid():
             outcome = form.cleaned_data["outcome"]
@@ -96,7 +123,7 @@ def decision_create(request, pk):
                     messages.success(request, "The candidate advances to the next stage.")
                 return redirect("hiring:application_detail", pk=application.pk)
     else:
-        form = DecisionForm(can_advance=can_advance)
+        form = DecisionForm(can_advance=can_advance, missing_names=missing_names)
         # Proposals come only from ratings that exist and say something: the decider's own low ones.
         proposals = [
             p
@@ -106,7 +133,6 @@ def decision_create(request, pk):
         formset = PointFormSet(prefix="points", initial=proposals or [{}], form_kwargs={"criteria": criteria})
         formset.extra = 0
         form.proposed = bool(proposals)
-    missing = _missing_scorecards(application, stage, request.user)
     return render(
         request,
         "hiring/decision_form.html",
@@ -117,7 +143,9 @@ def decision_create(request, pk):
             "formset": formset,
             "proposed": getattr(form, "proposed", False),
             "missing_scorecards": missing,
-            "missing_names": _names(missing) if missing else "",
+            "missing_names": missing_names,
+            "future_interviews": _future_interviews(application, stage),
+            "own_scorecard_missing": _own_scorecard_missing(application, stage, request.user),
         },
     )
 

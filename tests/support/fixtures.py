@@ -52,6 +52,7 @@ def celery_worker_process(request, transactional_db, smtp_sink, tmp_path):
             "REDIS_URL": broker,
             "EMAIL_URL": smtp_sink.email_url,
             "DJANGO_EMAIL_TIMEOUT": str(smtp_sink.email_timeout),
+            "CANDOR_WEBHOOK_WANTED_CACHE_SECONDS": "5",
         },
         workdir=tmp_path / "worker",
     )
@@ -71,13 +72,30 @@ def throwaway_redis(tmp_path):
     server.stop()
 
 
+# Every data migration (RunPython) of the project, and what a flushed test database needs of it:
+# "restored" (ensure_migration_data makes its rows again) or why nothing (it only fills columns
+# of rows that exist). tests/test_suite_hygiene.py fails for a data migration not listed here.
+DATA_MIGRATIONS = {
+    "core.0002_roles": "restored",
+    "core.0003_admin_role": "restored",
+    "feedback.0002_default_letter_template": "restored",
+    "feedback.0006_default_letter_fresh_panel_wording": "restored (the default text is today's)",
+    "feedback.0011_letter_templates_de_fr_es": "restored",
+    "candidates.0002_candidate_email_key_preferred_name_language": "fills existing rows only",
+    "feedback.0005_letter_reapply_on": "fills existing rows only",
+}
+
+
 def ensure_migration_data() -> None:
-    """Re-create what data migrations made (role groups, the default letter template).
+    """Re-create what data migrations made (role groups, the default letter templates).
 
     A transactional test (live server, real worker) empties every table when it ends, data
     migrations' rows included; tests that run after it would otherwise find no role groups and
-    no default template, which a real database always has.
+    no default templates, which a real database always has (``DATA_MIGRATIONS``).
     """
+    import importlib
+
+    from django.apps import apps
     from django.contrib.auth.models import Group
 
     from core import roles
@@ -86,7 +104,8 @@ def ensure_migration_data() -> None:
 
     for name in roles.ALL:
         Group.objects.get_or_create(name=name)
-    if not LetterTemplate.objects.filter(is_default=True).exists():
+    importlib.import_module("feedback.migrations.0011_letter_templates_de_fr_es").create_templates(apps, None)
+    if not LetterTemplate.objects.filter(name=placeholders.DEFAULT_NAME).exists():
         LetterTemplate.objects.get_or_create(
             name=placeholders.DEFAULT_NAME,
             defaults={
@@ -112,3 +131,25 @@ def _migration_data(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     ensure_migration_data()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache, as the database starts empty.
+
+    The cache outlives a test's rolled-back transaction: a 2FA policy an Admin set
+    (accounts/policy.py caches it), login-throttle counters or the webhook subscriptions
+    wanted would otherwise leak into the next test and change what it sees (a redirect to the
+    2FA page, a 429) depending only on which test ran before.
+    """
+    from django.core.cache import caches
+
+    from events.delivery import webhooks_wanted_forget
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    webhooks_wanted_forget()
+    yield
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    webhooks_wanted_forget()

@@ -1,1 +1,0 @@
-"""Settings of the integrations part (imported at the end of config/settings/base.py)."""
