@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.mfa.base.forms import AuthenticateForm as MfaAuthenticateForm
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from accounts import throttle
 from accounts.models import SecurityPolicy
 from core import roles
 
@@ -56,3 +60,27 @@ class SecurityPolicyForm(forms.ModelForm):
     class Meta:
         model = SecurityPolicy
         fields = ("require_2fa_for_hr", "require_2fa_for_admin")
+
+
+class ThrottledAuthenticateForm(MfaAuthenticateForm):
+    """allauth's second-factor form, slowed like a password (``throttle.second_factor_wait``).
+
+    While a delay runs, no code is even compared: the form says how long to wait. A wrong code
+    counts one failure for the account; a right one clears them.
+    """
+
+    def clean_code(self) -> str:
+        wait = throttle.second_factor_wait(self.user)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise ValidationError(
+                f"Too many wrong codes. Wait {seconds} seconds before you try again.",
+                code="throttled",
+            )
+        try:
+            code = super().clean_code()
+        except ValidationError:
+            throttle.second_factor_failed(self.user)
+            raise
+        throttle.second_factor_passed(self.user)
+        return code

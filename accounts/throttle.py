@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -133,3 +134,62 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     )
     response["Retry-After"] = str(seconds)
     return response
+
+
+def username_of(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The username as the throttle counts it: NFKC-normalised (as Django normalises usernames),
+    trimmed and case-folded, as sign-in matches it.
+
+    (``AXES_USERNAME_CALLABLE``.) Without it, ``HR``, ``Hr`` and ``hr`` were three usernames to
+    the throttle but one person to sign-in, so changing the case got round every limit.
+    """
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    value = (credentials or {}).get(field)
+    if value is None and request is not None and request.method == "POST":
+        value = request.POST.get(field)
+    return unicodedata.normalize("NFKC", str(value or "")).strip().casefold()
+
+
+# -- the second factor ----------------------------------------------------------------------
+
+_SECOND_FACTOR_KEY = "candor:2fa-failures:{}"
+
+
+def second_factor_wait(user) -> float:
+    """Seconds ``user`` must still wait before another 2FA code is tried (0: go on).
+
+    Wrong codes for one account, from any address, past DJANGO_AXES_FAILURE_LIMIT start the
+    same doubling delay as passwords (CANDOR_LOGIN_DELAY_SECONDS, at most
+    CANDOR_LOGIN_USERNAME_MAX_DELAY_SECONDS): a 6-digit code cannot be guessed by trying
+    fast, while the real person waits seconds to minutes, never hours. Counted in the cache
+    for CANDOR_LOGIN_MEMORY_HOURS (AXES_COOLOFF_TIME).
+    """
+    from django.core.cache import cache
+
+    record = cache.get(_SECOND_FACTOR_KEY.format(user.pk))
+    if not record:
+        return 0.0
+    failures, last = record
+    return _delay(
+        failures,
+        last,
+        int(settings.AXES_FAILURE_LIMIT),
+        float(settings.CANDOR_LOGIN_USERNAME_MAX_DELAY_SECONDS),
+        timezone.now(),
+    )
+
+
+def second_factor_failed(user) -> None:
+    """Count one wrong 2FA code for ``user`` (``second_factor_wait``)."""
+    from django.core.cache import cache
+
+    key = _SECOND_FACTOR_KEY.format(user.pk)
+    failures = (cache.get(key) or (0, None))[0] + 1
+    cache.set(key, (failures, timezone.now()), int(float(settings.AXES_COOLOFF_TIME) * 3600))
+
+
+def second_factor_passed(user) -> None:
+    """A right code: the count starts again."""
+    from django.core.cache import cache
+
+    cache.delete(_SECOND_FACTOR_KEY.format(user.pk))

@@ -37,6 +37,7 @@ from candidates import selectors as candidate_selectors
 from candidates import services as candidate_services
 from candidates.forms import CandidateForm
 from candidates.models import Candidate
+from core.models import AuditEvent
 from feedback.letters import selectors as letter_selectors
 from feedback.letters import services as letter_services
 from feedback.models import FeedbackLetter, FeedbackRequest, ReapplyReminder
@@ -176,12 +177,28 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         data = s.ApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = request.user
-        # Any candidate HR may see (a job-limited token may name a candidate it just added);
-        # the job must be one the token may see.
+        # A candidate the token may see: any HR may see, or for a token limited to some jobs one
+        # with an application on its jobs or one this token added itself (nothing else, so that
+        # ids cannot be tried one by one to read other jobs' candidates). The job must be one
+        # the token may see.
+        candidate_id = data.validated_data["candidate"]
         try:
-            candidate = candidate_selectors.candidate_for_hr(user, data.validated_data["candidate"])
+            candidate = candidate_selectors.candidate_for_hr(user, candidate_id)
         except Http404:
-            raise serializers.ValidationError({"candidate": ["No candidate with this id."]}) from None
+            candidate = None
+        if candidate is not None and self.token_job_ids() is not None:
+            if not (
+                CandidateViewSet.narrow(self, Candidate.objects.filter(pk=candidate_id)).exists()
+                or AuditEvent.objects.filter(
+                    verb="api.candidate.create",
+                    target_type="candidates.candidate",
+                    target_id=candidate_id,
+                    data__token_id=request.auth.pk,
+                ).exists()
+            ):
+                candidate = None
+        if candidate is None:
+            raise serializers.ValidationError({"candidate": ["No candidate with this id."]})
         job = (
             self.narrow_jobs(hiring_selectors.jobs_for_hr(user)).filter(pk=data.validated_data["job"]).first()
         )

@@ -17,14 +17,16 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 # Scripts whose letters look alike; one domain label mixing two of them is a look-alike
 # ("exаmple" with a Cyrillic "а"). Other mixtures (Latin with Japanese) are ordinary.
 _CONFUSABLE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"})
 
-INVALID = "Enter a valid email address."
-INVISIBLE = "This address contains an invisible or unusual character. Type it again by hand."
-MIXED_SCRIPTS = (
+# Shown to candidates too (the reapply form): translated (locale/).
+INVALID = _("Enter a valid email address.")
+INVISIBLE = _("This address contains an invisible or unusual character. Type it again by hand.")
+MIXED_SCRIPTS = _(
     "This address mixes letters from different alphabets (for example a Cyrillic “а” among Latin "
     "letters), so it may not be the address it looks like. Type it again by hand."
 )

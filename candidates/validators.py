@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # A person's name: one rule for every form, service, import and API that stores one (core.names).
 from core.names import NAME_MESSAGE, name_problem, validate_person_name
@@ -10,7 +11,7 @@ from core.names import NAME_MESSAGE, name_problem, validate_person_name
 def validate_time_zone(value: str) -> None:
     if value and value not in zoneinfo.available_timezones():
         raise ValidationError(
-            "“%(value)s” is not a time zone we know. Use a name such as Europe/Berlin.",
+            _("“%(value)s” is not a time zone we know. Use a name such as Europe/Berlin."),
             params={"value": value},
         )
 

@@ -20,10 +20,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(User, site=site)
-class StaffUserAdmin(AuditedMixin, AdminRoleMixin, UserAdmin):
-    """Admins give people their roles (groups) and deactivate leavers; every change is audited.
+class StaffUserAdmin(ReadOnlyMixin, AdminRoleMixin, UserAdmin):
+    """Staff accounts, read-only: people, roles and deactivation are changed on the People page.
 
-    Accounts are not deleted (what a person wrote keeps its author): untick "active" instead.
+    One write path (staff/services.py): only there do the guard for the last active Admin, the
+    end of a deactivated person's sessions and the audit trail apply; a change here skipped them.
     Superusers are made only with ``createsuperuser``; ``is_staff`` and per-user permissions are unused.
     No search: names and emails in a ``?q=`` would land in access logs.
     """

@@ -36,14 +36,34 @@ _SAFE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,40}$")
 _URI_IN_TEXT = re.compile(r"""(?:[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>]*|/[^\s"'<>]*)""")
 
 
+# Other addresses that carry a secret in their path: a password-reset key (allauth's
+# ``/accounts/password/reset/key/<uidb36>-<key>/``, which signs in whoever opens it) and an
+# email-confirmation key. The segment after each prefix becomes ``[token]``.
+SECRET_PATH_PREFIXES = ("/accounts/password/reset/key/", "/accounts/confirm-email/")
+
+
+def _mask_secret_paths(decoded: str) -> str | None:
+    for prefix in SECRET_PATH_PREFIXES:
+        at = decoded.find(prefix)
+        if at >= 0:
+            rest = decoded[at + len(prefix) :]
+            tail = rest[rest.index("/") :] if "/" in rest else ""
+            return decoded[: at + len(prefix)] + (TOKEN if rest.split("/", 1)[0] else "") + tail
+    return None
+
+
 def mask_path(path: str) -> str:
     """``path`` with every token segment of a candidate URL replaced by ``[token]``.
 
     A path with no ``/c/`` segment comes back unchanged. One with it comes back
     percent-decoded (``%63`` is ``c`` to Django too) and masked, e.g.
-    ``/c/eyJ…:1tX…:abc/remind/`` → ``/c/[token]/remind/``.
+    ``/c/eyJ…:1tX…:abc/remind/`` → ``/c/[token]/remind/``. A password-reset or
+    email-confirmation address loses its key the same way (``SECRET_PATH_PREFIXES``).
     """
     decoded = unquote(path)
+    secret = _mask_secret_paths(decoded)
+    if secret is not None:
+        return secret
     segments = decoded.split("/")
     lowered = [segment.lower() for segment in segments]
     if CANDIDATE_SEGMENT not in lowered[:-1]:

@@ -166,6 +166,8 @@ _FOREIGN_PATTERNS = (
     + _FIELD_WORDS
     + r")(?![a-z])))"
     r"(?:[A-Z][A-Za-z]*|[A-Z_]+)(?:[ _](?:[A-Z][A-Za-z]*|[A-Z_]+|of|the)){0,4})\s*\]",
+    # %(name)s, %(first_name)d (Python's printf style, as gettext catalogues write them)
+    r"%\([A-Za-z_]\w*\)[sdif]",
     # ${name}, {!Contact.FirstName} (Salesforce)
     r"\$\{[A-Za-z_][\w.]*\}",
     r"\{![A-Za-z_][\w.]*\}",

@@ -22,9 +22,11 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from integrations.models import Vendor
 
@@ -87,7 +89,31 @@ def verify_signature(vendor: str, *, secret: str, body: bytes, headers) -> dict:
             raise SignatureRefused("missing token, triggeredAt or signature")
         if not _same(_hex_hmac(secret, f"{token}{triggered_at}".encode()), signature):
             raise SignatureRefused("signature mismatch")
+        # Lever's signature covers token and time only, not the body: a captured delivery must
+        # not be usable later (and its token is the event id: event_identity).
+        if not _lever_fresh(triggered_at):
+            raise SignatureRefused("triggeredAt is too old or in the future")
     return data
+
+
+LEVER_MAX_AGE_SECONDS = 3 * 24 * 3600  # Lever retries failed deliveries for up to a few days
+LEVER_MAX_AHEAD_SECONDS = 15 * 60  # clock difference allowed the other way
+
+
+def _lever_fresh(triggered_at) -> bool:
+    """Whether Lever's ``triggeredAt`` (milliseconds since the epoch) is recent enough to accept:
+    at most ``LEVER_MAX_AGE_SECONDS`` old and ``LEVER_MAX_AHEAD_SECONDS`` ahead of this clock."""
+    try:
+        sent = float(triggered_at) / 1000.0
+    except (TypeError, ValueError):
+        return False
+    age = time.time() - sent
+    return -LEVER_MAX_AHEAD_SECONDS <= age <= LEVER_MAX_AGE_SECONDS
+
+
+def _seg(value) -> str:
+    """An ATS id as one URL path segment: percent-encoded, so "../users" cannot leave the path."""
+    return quote(str(value), safe="")
 
 
 def _json_object(body: bytes):
@@ -101,17 +127,19 @@ def _json_object(body: bytes):
 def event_identity(vendor: str, *, data: dict, body: bytes, headers) -> tuple[str, str]:
     """(event id, event type) of a verified delivery.
 
-    Greenhouse: the ``Greenhouse-Event-ID`` header and ``action``. Lever: the body's ``id`` (or
-    ``token`` + ``triggeredAt``) and ``event``. Ashby: ``webhookActionId`` if present, else the
-    SHA-256 of the body (a redelivery is byte-for-byte the same), and ``action``. Ids are cut to
-    200 characters.
+    Greenhouse: the ``Greenhouse-Event-ID`` header and ``action``. Lever: the signed ``token`` +
+    ``triggeredAt`` (not the body's ``id``, which the signature does not cover) and ``event``.
+    Ashby: ``webhookActionId`` if present, else the SHA-256 of the body (a redelivery is
+    byte-for-byte the same), and ``action``. Ids are cut to 200 characters.
     """
     digest = "sha256:" + hashlib.sha256(body).hexdigest()
     if vendor == Vendor.GREENHOUSE:
         event_id = headers.get("Greenhouse-Event-ID", "") or digest
         event_type = str(data.get("action", ""))
     elif vendor == Vendor.LEVER:
-        event_id = str(data.get("id") or f"{data.get('token')}:{data.get('triggeredAt')}")
+        # The signed token, never the body's "id": the signature does not cover the body, so an
+        # id chosen by whoever replays a captured delivery would get round the replay check.
+        event_id = f"{data.get('token')}:{data.get('triggeredAt')}"
         event_type = str(data.get("event", ""))
     else:
         inner = data.get("data") if isinstance(data.get("data"), dict) else {}
@@ -319,7 +347,7 @@ class Client:
     def lever_rejection(self, rejection: Rejection) -> Rejection:
         """Fill a Lever rejection from ``GET /v1/opportunities/{id}?expand=stage&expand=applications``."""
         answer = self._request(
-            "GET", f"/v1/opportunities/{rejection.application_id}?expand=stage&expand=applications"
+            "GET", f"/v1/opportunities/{_seg(rejection.application_id)}?expand=stage&expand=applications"
         )
         opp = _dig(answer, "data") or {}
         stage = opp.get("stage")
@@ -346,10 +374,10 @@ class Client:
     def scorecards(self, rejection: Rejection) -> list[AtsScorecard]:
         """The application's submitted scorecards (Greenhouse), feedback forms (Lever, Ashby)."""
         if self.vendor == Vendor.GREENHOUSE:
-            answer = self._request("GET", f"/v1/applications/{rejection.application_id}/scorecards")
+            answer = self._request("GET", f"/v1/applications/{_seg(rejection.application_id)}/scorecards")
             return [_greenhouse_card(card, rejection) for card in answer or [] if isinstance(card, dict)]
         if self.vendor == Vendor.LEVER:
-            answer = self._request("GET", f"/v1/opportunities/{rejection.application_id}/feedback")
+            answer = self._request("GET", f"/v1/opportunities/{_seg(rejection.application_id)}/feedback")
             return [
                 _lever_card(card, rejection) for card in _dig(answer, "data") or [] if isinstance(card, dict)
             ]
@@ -367,7 +395,7 @@ class Client:
                 raise VendorApiError("Greenhouse needs the id of the user notes are written as")
             self._request(
                 "POST",
-                f"/v1/candidates/{candidate_id}/activity_feed/notes",
+                f"/v1/candidates/{_seg(candidate_id)}/activity_feed/notes",
                 body={"user_id": user, "body": text, "visibility": "admin_only"},
                 headers={"On-Behalf-Of": user},
             )
@@ -375,7 +403,9 @@ class Client:
             suffix = (
                 f"?perform_as={self.connection.notes_as_user_id}" if self.connection.notes_as_user_id else ""
             )
-            self._request("POST", f"/v1/opportunities/{application_id}/notes{suffix}", body={"value": text})
+            self._request(
+                "POST", f"/v1/opportunities/{_seg(application_id)}/notes{suffix}", body={"value": text}
+            )
         else:
             self._request("POST", "/candidate.createNote", body={"candidateId": candidate_id, "note": text})
 

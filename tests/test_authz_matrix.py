@@ -244,7 +244,8 @@ def _admin_urls(group: str, world, admin_request) -> list[tuple[str, object]]:
         (f"/admin/{model._meta.app_label}/{model._meta.model_name}/{pk}/", OK),  # redirects to change
     ]
     if model._meta.label_lower == "auth.user":
-        urls.append((reverse("admin:auth_user_password_change", args=[pk]), OK))
+        # Accounts are read-only in the admin (People page, staff/services.py): no password set here.
+        urls.append((reverse("admin:auth_user_password_change", args=[pk]), FORBIDDEN))
     return urls
 
 

@@ -1,12 +1,15 @@
 """Two-factor: the TOTP flow end to end (codes computed from the secret with allauth's own
 helpers), recovery codes, the policy that requires 2FA for HR/Admin, and its audit rows."""
 
+import datetime as dt
 import time
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services
 from accounts.middleware import ALLOWED_PREFIXES
@@ -211,3 +214,38 @@ def test_the_2fa_page_shows_admins_the_way_to_the_policy(client, interviewer):
     assert reverse("accounts_security_policy") not in client.get(reverse("mfa_index")).content.decode()
     client.force_login(AdminFactory(username="ada"))
     assert reverse("accounts_security_policy") in client.get(reverse("mfa_index")).content.decode()
+
+
+def test_wrong_codes_slow_down_like_passwords_and_signing_in_again_does_not_reset_them(
+    client, interviewer, settings
+):
+    """Fresh eyes: 114 wrong codes in a row were all just "Incorrect code."; a 6-digit code can
+    be guessed that way. Past the failure limit the account waits, doubling, from any session."""
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.CANDOR_LOGIN_DELAY_SECONDS = 30
+    assert log_in(client, "alice").status_code == 302
+    reauthenticate(client)
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session[SECRET_SESSION_KEY]
+    assert client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)}).status_code == 302
+    client.logout()
+
+    wrong = "000000" if totp_code(secret) != "000000" else "111111"
+    assert log_in(client, "alice")["Location"] == reverse("mfa_authenticate")
+    for _ in range(3):
+        page = client.post(reverse("mfa_authenticate"), {"code": wrong}).content.decode()
+        assert "Too many wrong codes" not in page
+    # Now even the right code waits: nothing is compared while the delay runs.
+    page = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)}).content.decode()
+    assert "Too many wrong codes. Wait 30 seconds" in page
+    assert "_auth_user_id" not in client.session
+    # Starting the sign-in again (a new session) does not start the count again.
+    client.logout()
+    assert log_in(client, "alice")["Location"] == reverse("mfa_authenticate")
+    assert (
+        "Too many wrong codes" in client.post(reverse("mfa_authenticate"), {"code": wrong}).content.decode()
+    )
+    # After the wait the right code signs in, and the count is cleared.
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
+        assert client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)}).status_code == 302
+    assert client.session["_auth_user_id"] == str(interviewer.pk)

@@ -152,3 +152,17 @@ def test_under_a_wide_attack_one_failure_pauses_an_address(client, interviewer):
     assert attempt(client, "alice", PASSWORD, CLIENT_B).status_code == 429
     # Someone who types the right password first time is not stopped.
     assert attempt(client.__class__(), "alice", PASSWORD, "198.51.100.99").status_code == 302
+
+
+@behind_a_proxy
+@pytest.mark.parametrize("variants", [("hr", "HR", "Hr", "hR", " hr"), ("hr", "ＨＲ", "hr ", "Hr", "HR")])
+def test_changing_the_username_case_does_not_get_round_the_throttle(client, hr_user, variants):
+    """Fresh eyes: sign-in matched "HR" to "hr" but the throttle counted each spelling apart, so an
+    attacker cycling the case was never slowed (and a real user's limit filled instead)."""
+    attacker = client.__class__()
+    for name in variants:
+        attempt(attacker, name, WRONG, CLIENT_A)
+    paused = attempt(attacker, "Hr", PASSWORD, CLIENT_A)
+    assert paused.status_code == 429
+    assert not signed_in(attacker)
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"hr"}

@@ -90,7 +90,8 @@ def test_job_limited_write_token_cannot_act_outside_its_jobs(world):
         reverse("api:application-list"), {"candidate": world.candidate.pk, "job": world.job.pk}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"job": ["No job with this id."]}
+    # The token sees neither that job nor that candidate (they are not of its jobs).
+    assert response.json() == {"candidate": ["No candidate with this id."]}
     response = client.post(reverse("api:job-list"), {"title": "New"}, format="json")
     assert response.status_code == 403
 
@@ -244,3 +245,29 @@ def test_revoked_at_is_kept_in_the_list(client, world):
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     client.force_login(admin)
     assert "Revoked" in client.get(reverse("api:token_list")).content.decode()
+
+
+def test_job_limited_token_cannot_reach_other_jobs_candidates_through_a_new_application(world):
+    """Fresh eyes: a token limited to one job opened an application for a candidate of another job
+    (201), and could then read their name and email; trying ids one by one found everyone. It may
+    name only candidates of its jobs, or candidates it added itself."""
+    _, key = make_token(world.users["hr"], scope="write", jobs=[world.other_job])
+    client = client_for(key)
+    outsider = world.candidate  # applied to world.job only
+    response = client.post(
+        reverse("api:application-list"), {"candidate": outsider.pk, "job": world.other_job.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"candidate": ["No candidate with this id."]}
+    assert client.get(reverse("api:candidate-detail", args=[outsider.pk])).status_code == 404
+    # A candidate the token added itself can be given an application on its job.
+    added = client.post(
+        reverse("api:candidate-list"), {"name": "Nia Okafor", "email": "nia@example.com"}, format="json"
+    )
+    assert added.status_code == 201, added.json()
+    response = client.post(
+        reverse("api:application-list"),
+        {"candidate": added.json()["id"], "job": world.other_job.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()

@@ -32,3 +32,6 @@ if not env("EMAIL_URL", default=""):
 # The demo (`make demo`) listens on CANDOR_DEMO_HOST:CANDOR_DEMO_PORT; every link the seed prints
 # and every email the seed or the worker sends points there (config/demo.py).
 CANDOR_BASE_URL = demo_base_url(os.environ)
+
+# The demo's webhook receivers run on this machine.
+CANDOR_WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("CANDOR_WEBHOOK_ALLOW_PRIVATE_HOSTS", default=True)

@@ -25,6 +25,8 @@ CANDOR_BASE_URL = "http://testserver"
 # Saving a subscription forgets the cached list in this process; a time-based refresh would make
 # query counts depend on how fast a test runs.
 # (Worker subprocesses of the fault tests get 5 s from tests/support/fixtures.py.)
+# Test receivers listen on 127.0.0.1 (tests of the refusal switch it off again).
+CANDOR_WEBHOOK_ALLOW_PRIVATE_HOSTS = True
 CANDOR_WEBHOOK_WANTED_CACHE_SECONDS = env.float("CANDOR_WEBHOOK_WANTED_CACHE_SECONDS", default=3600)
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = False

@@ -61,3 +61,22 @@ def test_the_dev_server_log_masks_signed_tokens_and_session_slots(purpose):
     assert '"GET /c/[token]/ HTTP/1.1" 302 0' in log
     for secret in (token, *token.split(":"), slot):
         assert secret not in log
+
+
+@pytest.mark.parametrize(
+    ("path", "masked"),
+    [
+        ("/accounts/password/reset/key/5-ditqfs-1a2b3c4d5e/", "/accounts/password/reset/key/[token]/"),
+        ("/accounts/password/reset/key/5-set-password/", "/accounts/password/reset/key/[token]/"),
+        ("/accounts/confirm-email/MQ:1tXyz:abc/", "/accounts/confirm-email/[token]/"),
+        ("/accounts/password/reset/", "/accounts/password/reset/"),
+    ],
+)
+def test_password_reset_and_confirmation_keys_never_reach_a_log(path, masked):
+    """Fresh eyes: var/web.log held live password-reset links (anyone reading the log could take
+    the account). Every log line goes through mask_path/mask_text: the key is masked."""
+    from core.masking import mask_path, mask_text
+
+    assert mask_path(path) == masked
+    line = f'"GET {path}?next=/x HTTP/1.1" 200'
+    assert path.split("/")[-2] not in mask_text(line) or path.endswith("/reset/")

@@ -313,3 +313,29 @@ def test_a_letter_that_fails_for_good_announces_letter_failed(subscription, mail
     (row,) = WebhookDelivery.objects.all()
     assert row.event == "letter.failed" and row.payload["status"] == "failed"
     assert row.payload["public_id"] == str(letter.public_id) and len(mailoutbox) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "private or internal"),
+        ("http://127.0.0.1:8000/hook", "private or internal"),
+        ("http://10.1.2.3/hook", "private or internal"),
+        ("http://[::1]/hook", "private or internal"),
+        ("http://localhost:9000/hook", "own machine"),
+        ("https://user:pass@hooks.example.com/x", "user name and password"),
+    ],
+)
+def test_receiver_urls_into_candors_own_network_or_with_credentials_are_refused(settings, url, words):
+    """Fresh eyes: the cloud metadata address was accepted and posted to, and credentials in the
+    URL were shown to HR in clear and never used."""
+    from events.forms import SubscriptionForm
+
+    settings.CANDOR_WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    form = SubscriptionForm(data={"name": "ATS", "url": url, "events": ["letter.sent"], "active": "on"})
+    assert not form.is_valid()
+    assert words in " ".join(form.errors["url"])
+    ok = SubscriptionForm(
+        data={"name": "ATS", "url": "https://hooks.example.com/candor", "events": ["letter.sent"]}
+    )
+    assert ok.is_valid(), ok.errors

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -127,10 +128,19 @@ class VendorServer:
         return [r for r in self.requests if r["method"] == method and r["path"].split("?", 1)[0] == path]
 
 
-def signed(vendor: str, data: dict | None = None, *, secret: str = SECRET) -> tuple[bytes, dict]:
+LEVER_SENT_AT = int(time.time() * 1000)  # milliseconds, as Lever writes triggeredAt
+
+
+def signed(
+    vendor: str, data: dict | None = None, *, secret: str = SECRET, fresh_lever: bool = True
+) -> tuple[bytes, dict]:
     """(body, extra client headers) of a webhook signed as the vendor signs it."""
     data = dict(data or recorded(CASES[vendor]["body"]))
     if vendor == "lever":
+        if data is not None and "triggeredAt" in data and fresh_lever:
+            # Sent this session (Lever's deliveries older than a few days are refused), the same
+            # instant every time so that a delivery signed twice is the same delivery.
+            data["triggeredAt"] = LEVER_SENT_AT
         message = f"{data['token']}{data['triggeredAt']}".encode()
         data["signature"] = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
         return json.dumps(data).encode(), {}

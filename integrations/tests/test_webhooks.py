@@ -279,3 +279,29 @@ def test_greenhouse_prospect_rejected_without_a_job_is_kept_and_ignored(client, 
     event = InboundEvent.objects.get()
     assert services.inbound_event_process(event_pk=event.pk) == InboundEvent.State.IGNORED
     assert Candidate.objects.count() == 0
+
+
+def test_a_captured_lever_delivery_cannot_be_replayed_with_another_body_or_later(client, vendor_server):
+    """Fresh eyes: Lever's signature covers token + triggeredAt only; with the body's own "id" as
+    the event id, one captured delivery was accepted again with any id and any opportunity, and a
+    triggeredAt from 2020 was fine. The signed token is the event id, and old deliveries are refused."""
+    ats_world("lever", base_url=vendor_server.url)
+    body, headers = signed("lever")
+    assert post_webhook(client, "lever", body, headers).status_code == 202
+    forged = json.loads(body)
+    forged["id"] = "forged-1"
+    forged["data"] = {**forged.get("data", {}), "opportunityId": "../../v1/users?x="}
+    again = post_webhook(client, "lever", json.dumps(forged).encode(), headers)
+    assert again.status_code == 200  # the same signed token: a replay, nothing new
+    assert InboundEvent.objects.count() == 1
+    stale = recorded(CASES["lever"]["body"])
+    stale["triggeredAt"] = 1577836800000  # 2020-01-01
+    old_body, old_headers = signed("lever", stale, fresh_lever=False)
+    assert post_webhook(client, "lever", old_body, old_headers).status_code == 403
+
+
+def test_ats_ids_cannot_leave_the_vendor_api_path():
+    from integrations.vendors import _seg
+
+    assert _seg("../../v1/users?x=") == "..%2F..%2Fv1%2Fusers%3Fx%3D"
+    assert _seg(12345) == "12345"

@@ -224,3 +224,17 @@ def test_scim_token_is_shown_once_hashed_at_rest_and_revocable(admin_client, adm
     assert Client().get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     verbs = set(AuditEvent.objects.filter(target_type="staff.scimtoken").values_list("verb", flat=True))
     assert verbs == {"scim_token.created", "scim_token.revoked"}
+
+
+def test_an_admin_alone_sees_no_hiring_menu_entries_that_would_answer_404(client, db):
+    """Fresh eyes: the Admin's menu offered My interviews, Questions for me and ATS rejections,
+    each a 404 for a user with the Admin role only."""
+    from django.urls import reverse
+
+    from hiring.tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    page = client.get(reverse("staff:people")).content.decode()
+    for name in ("hiring:my_interviews", "requests:mine", "integrations:waiting_for_me"):
+        assert f'href="{reverse(name)}"' not in page
+    assert f'href="{reverse("staff:people")}"' in page

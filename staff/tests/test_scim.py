@@ -316,3 +316,15 @@ def test_bodies_that_are_not_a_json_object_are_a_400(scim, body, method, path):
     url = "/scim/v2/" + path.format(pk=person.pk, hr=role_group(roles.HR).pk)
     response = getattr(scim.client, method)(url, data=body, content_type=SCIM, **scim.auth)
     assert response.status_code == 400, (method, path, body, response.content)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ['externalId eq "okta-123"', 'meta.lastModified gt "2026-01-01T00:00:00Z"', 'password eq "x"'],
+)
+def test_a_filter_on_an_attribute_the_server_does_not_filter_on_is_a_400_not_an_empty_list(scim, expression):
+    """Fresh eyes: externalId filters answered an empty 200, so an identity provider would think
+    nobody matched and create a duplicate account. RFC 7644 3.4.2.2: 400 invalidFilter."""
+    response = scim.get("Users", data={"filter": expression})
+    assert response.status_code == 400, response.content
+    assert b"invalidFilter" in response.content or b"filter" in response.content.lower()

@@ -82,6 +82,8 @@ SOCIALACCOUNT_QUERY_EMAIL = True
 
 # --- Two-factor (allauth.mfa) ----------------------------------------------------------------
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Wrong codes slow down like wrong passwords (accounts/forms.py ThrottledAuthenticateForm).
+MFA_FORMS = {"authenticate": "accounts.forms.ThrottledAuthenticateForm"}
 MFA_TOTP_ISSUER = env("CANDOR_TOTP_ISSUER", default="Candor")
 # Browsers allow WebAuthn on http://localhost only; fido2 needs this to accept it (demo only).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("CANDOR_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
@@ -114,6 +116,7 @@ CANDOR_LOGIN_GLOBAL_FAILURE_LIMIT = env.int("CANDOR_LOGIN_GLOBAL_FAILURE_LIMIT",
 AXES_COOLOFF_TIME = env.float("CANDOR_LOGIN_MEMORY_HOURS", default=24)
 AXES_HANDLER = "accounts.throttle.ThrottleHandler"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.throttle.username_of"
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

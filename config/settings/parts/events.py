@@ -37,3 +37,7 @@ ANYMAIL = {
 # (events.delivery.webhooks_wanted): a new subscription gets every event from at most this
 # many seconds after it was saved (at once in the process that saved it).
 CANDOR_WEBHOOK_WANTED_CACHE_SECONDS = env.float("CANDOR_WEBHOOK_WANTED_CACHE_SECONDS", default=5.0)
+
+# Webhook receivers on localhost, private or link-local addresses (a test or an internal setup).
+# Off: such URLs are refused (events/forms.py receiver_url_problem).
+CANDOR_WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("CANDOR_WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
