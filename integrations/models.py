@@ -112,6 +112,7 @@ class InboundEvent(models.Model):
         IGNORED = "ignored", "Nothing to do"
         NEEDS_MAPPING = "needs_mapping", "Needs mapping"
         FAILED = "failed", "Failed"
+        DISMISSED = "dismissed", "Dismissed by HR"
 
     connection = models.ForeignKey(AtsConnection, on_delete=models.CASCADE, related_name="events")
     vendor = models.CharField(max_length=20, choices=Vendor.choices)

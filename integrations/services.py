@@ -254,6 +254,22 @@ def event_reprocess(*, event: InboundEvent, by) -> InboundEvent:
     return event
 
 
+@transaction.atomic
+def event_dismiss(*, event: InboundEvent, by) -> InboundEvent:
+    """Put aside an event that needs mapping or failed and will not be processed (for example a
+    test delivery, or a candidate without an email address): it leaves HR's list, is kept in the
+    inbox as "Dismissed by HR", and can still be processed again. Audited. Raises
+    IntegrationError for an event already processed."""
+    _require_hr(by, "dismiss ATS events")
+    event = InboundEvent.objects.select_for_update().get(pk=event.pk)
+    if event.state not in (InboundEvent.State.NEEDS_MAPPING, InboundEvent.State.FAILED):
+        raise IntegrationError("Only an event that needs mapping or failed can be dismissed.")
+    event.state = InboundEvent.State.DISMISSED
+    event.save(update_fields=["state"])
+    audit_record(actor=by, verb="ats_event.dismiss", target=event)
+    return event
+
+
 def _finish(
     event: InboundEvent, state: str, *, error: str = "", notes: str = "", missing=None, application=None
 ):

@@ -13,5 +13,6 @@ urlpatterns = [
     path("integrations/<slug:vendor>/mappings/", views.mappings, name="mappings"),
     path("integrations/mappings/<int:pk>/remove/", views.mapping_remove, name="mapping_remove"),
     path("integrations/events/<int:pk>/process/", views.event_reprocess, name="event_reprocess"),
+    path("integrations/events/<int:pk>/dismiss/", views.event_dismiss, name="event_dismiss"),
     path("integrations/waiting-for-me/", views.waiting_for_me, name="waiting_for_me"),
 ]

@@ -42,6 +42,12 @@ class SignatureRefused(Exception):
         self.reason = reason
 
 
+class NotJsonObject(SignatureRefused):
+    """A delivery whose signature is right but whose body is not a JSON object (Greenhouse,
+    Ashby): a malformed event, not a forged one. (For Lever the signature sits in the JSON, so a
+    body that is not JSON cannot be checked and is refused as unsigned.)"""
+
+
 class VendorApiError(Exception):
     """A vendor API call failed (network, timeout, HTTP error, unreadable answer)."""
 
@@ -82,7 +88,9 @@ def verify_signature(vendor: str, *, secret: str, body: bytes, headers) -> dict:
             raise SignatureRefused("signature mismatch")
     data = _json_object(body)
     if data is None:
-        raise SignatureRefused("body is not a JSON object")
+        if vendor == Vendor.LEVER:
+            raise SignatureRefused("body is not a JSON object")
+        raise NotJsonObject("body is not a JSON object")
     if vendor == Vendor.LEVER:
         token, triggered_at, signature = data.get("token"), data.get("triggeredAt"), data.get("signature")
         if not isinstance(token, str) or triggered_at in (None, "") or not isinstance(signature, str):

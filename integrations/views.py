@@ -57,6 +57,9 @@ def webhook(request, vendor):
         data = vendors.verify_signature(
             vendor, secret=connection.webhook_secret, body=body, headers=request.headers
         )
+    except vendors.NotJsonObject:
+        # Signed by the vendor, but not an event we can read: not counted as a bad signature.
+        return JsonResponse({"error": "the body is not a JSON object"}, status=400)
     except vendors.SignatureRefused as exc:
         services.connection_bad_signature(connection=connection, reason=exc.reason)
         return JsonResponse({"error": "signature refused"}, status=403)
@@ -184,6 +187,22 @@ def mapping_remove(request, pk):
     services.mapping_remove(mapping=mapping, by=request.user)
     messages.success(request, "Mapping removed.")
     return redirect("integrations:mappings", vendor=vendor)
+
+
+@login_required
+@hr_required
+@require_POST
+def event_dismiss(request, pk):
+    event = get_object_or_404(InboundEvent, pk=pk)
+    try:
+        services.event_dismiss(event=event, by=request.user)
+    except services.IntegrationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "The event was put aside. It stays in the inbox and can be processed again."
+        )
+    return redirect("integrations:home")
 
 
 @login_required

@@ -97,7 +97,9 @@ def end_reason(session, user_id, *, now: float | None = None) -> str | None:
     """Why this signed-in session must end (``ENDED``, ``IDLE``, ``ABSOLUTE``), or None.
 
     A session signed in before these rules existed (no stamps) is stamped now and kept.
-    Refreshes ``SEEN`` when it is more than a minute old. Units: seconds since the epoch.
+    Refreshes ``SEEN`` when it is older than ``seen_refresh_seconds()`` (a minute, or a tenth of a
+    short idle limit), so that an active session is never taken for idle. Units: seconds since
+    the epoch.
     """
     now = time.time() if now is None else now
     if STARTED not in session or EPOCH not in session:
@@ -116,6 +118,14 @@ def end_reason(session, user_id, *, now: float | None = None) -> str | None:
         return IDLE
     if now - started > absolute_seconds():
         return ABSOLUTE
-    if now - seen >= SEEN_REFRESH_SECONDS:
+    if now - seen >= seen_refresh_seconds():
         session[SEEN] = now
     return None
+
+
+def seen_refresh_seconds() -> float:
+    """How stale ``SEEN`` may get before a request writes it again: ``SEEN_REFRESH_SECONDS`` (one
+    session write a minute at most), or a tenth of the idle limit when that is shorter, so that
+    the idle limit is kept to within 10 % (fresh eyes: with a 1-minute limit, a session making a
+    request every 15 s was ended as idle)."""
+    return min(float(SEEN_REFRESH_SECONDS), idle_seconds() / 10.0)

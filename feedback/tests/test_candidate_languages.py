@@ -318,7 +318,7 @@ def test_dates_and_plurals_follow_the_language():
     with translation.override("de"):
         assert progress.sentence == (
             "Sie haben die Runde „Resume review“ durchlaufen und 2 der 4 Gespräche der Runde „Onsite“ "
-            "absolviert. Damit sind Sie weiter gekommen als 1 von 10 Bewerberinnen und Bewerbern "
+            "absolviert. Damit sind Sie weitergekommen als 1 von 10 Bewerberinnen und Bewerbern "
             "für diese Stelle."
         )
     with translation.override("fr"):

@@ -65,6 +65,11 @@ CASES = {
         method="post",
         expect=hr_only(),
     ),
+    "integrations:event_dismiss": Case(
+        url=lambda w: reverse("integrations:event_dismiss", args=[_event(w).pk]),
+        method="post",
+        expect=hr_only(),
+    ),
     "integrations:waiting_for_me": Case(
         url=lambda w: reverse("integrations:waiting_for_me"), expect=staff_only()
     ),

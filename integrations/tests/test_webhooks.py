@@ -305,3 +305,48 @@ def test_ats_ids_cannot_leave_the_vendor_api_path():
 
     assert _seg("../../v1/users?x=") == "..%2F..%2Fv1%2Fusers%3Fx%3D"
     assert _seg(12345) == "12345"
+
+
+@pytest.mark.parametrize("vendor", ["greenhouse", "ashby"])
+def test_a_validly_signed_body_that_is_not_json_is_a_400_not_a_bad_signature(client, vendor_server, vendor):
+    """Fresh eyes: it answered 403 "signature refused" and raised the refused-signatures count."""
+    import hashlib
+    import hmac
+
+    from integrations.models import AtsConnection
+    from integrations.tests.support import SECRET
+
+    ats_world(vendor, base_url=vendor_server.url)
+    body = b"[1, 2, 3]"
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = (
+        {"HTTP_SIGNATURE": f"sha256 {digest}", "HTTP_GREENHOUSE_EVENT_ID": "gh-x"}
+        if vendor == "greenhouse"
+        else {"HTTP_ASHBY_SIGNATURE": f"sha256={digest}"}
+    )
+    before = list(AtsConnection.objects.values_list("pk", "bad_signatures"))
+    response = post_webhook(client, vendor, body, headers)
+    assert response.status_code == 400
+    assert list(AtsConnection.objects.values_list("pk", "bad_signatures")) == before
+    assert InboundEvent.objects.count() == 0
+
+
+def test_hr_dismisses_an_event_that_will_never_succeed_and_can_still_process_it_later(client, vendor_server):
+    """Fresh eyes: a failed event (a candidate without an email, a test delivery) could only be
+    "processed again", forever. HR puts it aside (audited); it leaves the list, not the inbox."""
+    world = ats_world("greenhouse", base_url=vendor_server.url, map_decider=False)
+    event = _receive_and_process(client, "greenhouse")
+    assert event.state == InboundEvent.State.NEEDS_MAPPING
+    client.force_login(world["hr"])
+    home = reverse("integrations:home")
+    assert reverse("integrations:event_dismiss", args=[event.pk]) in client.get(home).content.decode()
+    assert client.post(reverse("integrations:event_dismiss", args=[event.pk])).status_code == 302
+    event.refresh_from_db()
+    assert event.state == InboundEvent.State.DISMISSED
+    assert AuditEvent.objects.filter(verb="ats_event.dismiss", target_id=event.pk).exists()
+    assert reverse("integrations:event_dismiss", args=[event.pk]) not in client.get(home).content.decode()
+    # A dismissed event cannot be dismissed twice, but can be processed again.
+    assert client.post(reverse("integrations:event_dismiss", args=[event.pk]), follow=True).status_code == 200
+    assert client.post(reverse("integrations:event_reprocess", args=[event.pk])).status_code == 302
+    event.refresh_from_db()
+    assert event.state == InboundEvent.State.RECEIVED

@@ -115,3 +115,26 @@ def test_sign_out_everywhere_with_signed_cookie_sessions_uses_the_epoch(person, 
     assert signed_in(phone.get(reverse(PAGE)))
     assert laptop.post(reverse("staff:signout_everywhere")).status_code == 302
     assert phone.get(reverse(PAGE)).status_code == 302
+
+
+def test_a_short_idle_limit_never_ends_a_session_in_use(client, settings, db):
+    """Fresh eyes: with CANDOR_SESSION_IDLE_MINUTES=1 a session making a request every 15 s was
+    ended as idle at 60 s (its last-seen time was refreshed once a minute only)."""
+    import time_machine
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from hiring.tests.factories import InterviewerFactory
+
+    settings.CANDOR_SESSION_IDLE_MINUTES = 1
+    user = InterviewerFactory()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(user)
+        assert client.get(reverse("hiring:my_interviews")).status_code == 200
+    for step in range(1, 13):  # three minutes of a request every 15 s
+        with time_machine.travel(start + dt.timedelta(seconds=15 * step), tick=False):
+            response = client.get(reverse("hiring:my_interviews"))
+            assert response.status_code == 200, f"ended after {15 * step} s of use"
+    with time_machine.travel(start + dt.timedelta(seconds=15 * 12 + 61), tick=False):
+        assert client.get(reverse("hiring:my_interviews")).status_code == 302
