@@ -126,3 +126,12 @@ def test_the_login_form_keeps_where_the_person_was_going(client, interviewer):
         reverse("login"), {"username": "alice", "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert elsewhere["Location"] == "/"
+
+
+def test_the_login_page_offers_the_password_reset_once(client, db):
+    """Fresh eyes: "Forgot your password?" (allauth's help text) and "Forgotten your password?"
+    (the page's own link) stood one under the other."""
+    from django.urls import reverse
+
+    page = client.get(reverse("login")).content.decode()
+    assert page.count(f'href="{reverse("account_reset_password")}"') == 1
