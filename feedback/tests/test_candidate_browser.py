@@ -6,22 +6,13 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from core import roles
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def groups():
-    for name in roles.ALL:
-        Group.objects.get_or_create(name=name)
 
 
 @pytest.fixture

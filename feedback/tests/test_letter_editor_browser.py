@@ -3,27 +3,11 @@ clicks "Approve and schedule" with its old text: refused, B's text stays on the 
 is kept (optimistic concurrency, fresh-eyes review 1)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from core import roles
+from tests.e2e.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-for-tests-1"
-
-
-@pytest.fixture
-def groups():
-    for name in roles.ALL:
-        Group.objects.get_or_create(name=name)
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_stale_tab_cannot_approve_over_another_tabs_edit(page, live_server, groups):

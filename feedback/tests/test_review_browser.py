@@ -3,21 +3,12 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
-
-from core import roles
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-for-tests-1"
 SENTENCE = " Other candidates had more relevant experience."
-
-
-@pytest.fixture
-def groups():
-    for name in roles.ALL:
-        Group.objects.get_or_create(name=name)
 
 
 def test_hr_sees_boilerplate_flagged_live_removes_it_and_approves(page, live_server, groups):

@@ -3,28 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from core import roles
 from hiring.models import Decision, Job, Scorecard
+from tests.e2e.helpers import log_in as _log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pw-for-tests-1"
-
-
-@pytest.fixture
-def groups():
-    for name in roles.ALL:
-        Group.objects.get_or_create(name=name)
-
-
-def _log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_interviewer_submits_a_scorecard_and_records_a_no_hire_with_two_points(page, live_server, groups):

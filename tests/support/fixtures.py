@@ -153,3 +153,9 @@ def _fresh_cache():
     for cache in caches.all(initialized_only=True):
         cache.clear()
     webhooks_wanted_forget()
+
+
+@pytest.fixture
+def groups():
+    """The role groups, for tests that name them (the autouse ``_migration_data`` makes them)."""
+    ensure_migration_data()
